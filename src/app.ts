@@ -1,0 +1,125 @@
+/**
+ * createApp wires configuration, database, auth and the GraphQL server together. It never
+ * listens: main.ts opens the port, tests call `yoga.fetch`.
+ */
+import { createClient } from '@redis/client';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { resolveJwtSecret } from './auth/secret.js';
+import { createTokenService } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { type Context, createContextFactory } from './context.js';
+import { createPool, type Pool } from './db/client.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
+import { runMigrations } from './db/migrate.js';
+import { createMaskError, useOperationMetrics } from './graphql/observability.js';
+import { useQueryLimits } from './graphql/query-limits.js';
+import { schema } from './graphql/schema.js';
+import { health } from './http/health.js';
+import { metrics as metricsRoute } from './http/metrics.js';
+import { type ReadinessCheck, ready } from './http/ready.js';
+import { useBodyLimit, useRoutes } from './http/routes.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+export interface App {
+  readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  readonly pool: Pool;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Closes the pool, Redis and an embedded Postgres, in that order. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+let instances = 0;
+
+export async function createApp(config: Config, log: Logger = createLogger(config)): Promise<App> {
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir, log);
+    databaseUrl = embedded.url;
+  }
+  await runMigrations(databaseUrl);
+
+  // A name unique to this instance lets /metrics find its own backends in pg_stat_activity.
+  const applicationName = `ledgerline-${process.pid}-${++instances}`;
+  const pool = createPool(databaseUrl, config.db, applicationName);
+  const redis = config.redisUrl
+    ? createClient({ url: config.redisUrl, socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(n * 200, 5000) } })
+    : undefined;
+  redis?.on('error', (error: Error) => log.warn({ err: error.message }, 'redis error'));
+  await redis?.connect().catch((error: Error) => log.warn({ err: error.message }, 'redis unavailable at start'));
+
+  const tokens = createTokenService(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.jwtTtlSeconds);
+  const metrics = createMetrics(async () => {
+    const [row] = await pool`
+      select count(*) filter (where state is distinct from 'idle')::int - 1 as "inUse",
+             count(*)::int as open
+      from pg_stat_activity where application_name = ${applicationName}`;
+    return { inUse: Math.max(0, row?.inUse ?? 0), open: row?.open ?? 0, max: config.db.poolMax };
+  });
+
+  const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => pool`select 1` }];
+  if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Ledgerline', defaultQuery: DEFAULT_QUERY },
+    logging: log,
+    context: createContextFactory({
+      config,
+      pool,
+      tokens,
+      onQuery: () => metrics.sqlStatements.inc(),
+    }) as never,
+    // Complexity depends on variables, so a validation result cannot be reused by document.
+    parserAndValidationCache: { validationCache: false },
+    maskedErrors: { maskError: createMaskError(log) },
+    plugins: [
+      useBodyLimit(config.limits.maxBodyBytes),
+      useRoutes(
+        {
+          '/health': health,
+          '/ready': () => ready(checks),
+          '/metrics': () => metricsRoute(metrics.registry),
+        },
+        metrics,
+      ),
+      useQueryLimits(config.limits),
+      useOperationMetrics(metrics, log),
+    ],
+  });
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      await pool.end({ timeout: 5 });
+      if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
+      await embedded?.stop();
+    })();
+    return stopped;
+  };
+  return { yoga, pool, metrics, log, stop };
+}
+
+const DEFAULT_QUERY = `# Sign up (or log in) first, then put the token in the Headers tab:
+#   { "Authorization": "Bearer <token>" }
+mutation SignUp {
+  signUp(input: { email: "you@example.com", name: "You", password: "correct horse" }) {
+    token
+  }
+}
+
+query Dashboard {
+  viewer {
+    name
+    expenses(first: 20) {
+      totalCount
+      nodes { id amount description date category { name } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+`;

@@ -1,0 +1,134 @@
+/**
+ * The only reader of `process.env`. Every variable is parsed and validated once, with its
+ * default in one place; a bad value is a start-up error that names the variable.
+ */
+import path from 'node:path';
+
+export interface Config {
+  /** `NODE_ENV`. @default 'development' */
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  /** `PORT`. @default 4000 */
+  readonly port: number;
+  /** `HOST`. @default '127.0.0.1' */
+  readonly host: string;
+  /** `DATABASE_URL`; unset means an embedded Postgres under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** `REDIS_URL`; unset means no Redis (readiness does not check it). */
+  readonly redisUrl: string | undefined;
+  /** `JWT_SECRET`; unset (outside production) means a random secret kept in `dataDir`. */
+  readonly jwtSecret: string | undefined;
+  /** `JWT_TTL_SECONDS`: lifetime of issued tokens. @default 604800 (7 days) */
+  readonly jwtTtlSeconds: number;
+  /** `ADMIN_EMAILS`: comma-separated, compared case-insensitively. @default [] */
+  readonly adminEmails: ReadonlySet<string>;
+  /** `DATA_DIR`: embedded Postgres and the generated JWT secret live here. @default './.data' */
+  readonly dataDir: string;
+  readonly db: {
+    /** `DB_POOL_MAX`: connections in the pool. @default 10 */
+    readonly poolMax: number;
+    /** `DB_STATEMENT_TIMEOUT_MS`: Postgres `statement_timeout`. @default 5000 */
+    readonly statementTimeoutMs: number;
+    /** `DB_PREPARE`: use named prepared statements. @default true */
+    readonly prepare: boolean;
+  };
+  readonly limits: {
+    /** `MAX_DEPTH`: deepest selection allowed. @default 12 */
+    readonly maxDepth: number;
+    /** `MAX_COMPLEXITY`: estimated cost (list fields multiply by their page size). @default 5000 */
+    readonly maxComplexity: number;
+    /** `MAX_ALIASES`: aliases in one document. @default 15 */
+    readonly maxAliases: number;
+    /** `MAX_BODY_BYTES`: largest request body; larger is 413. @default 1048576 */
+    readonly maxBodyBytes: number;
+  };
+  /** `LOG_LEVEL`. @default 'info' ('silent' under test) */
+  readonly logLevel: string;
+  /** `LOADERS`: `off` resolves relations row by row; kept only for the load comparison. @default 'on' */
+  readonly loaders: 'on' | 'off';
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}`);
+  }
+  return raw;
+}
+
+/** Parses the environment into a frozen Config; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (nodeEnv === 'production' && (jwtSecret === undefined || jwtSecret.length < 32)) {
+    throw new ConfigError('JWT_SECRET must be set to at least 32 characters when NODE_ENV=production');
+  }
+  const adminEmails = new Set(
+    (env.ADMIN_EMAILS ?? '')
+      .split(',')
+      .map((email) => email.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const config: Config = {
+    nodeEnv,
+    port: int(env, 'PORT', 4000),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    jwtSecret,
+    jwtTtlSeconds: int(env, 'JWT_TTL_SECONDS', 7 * 24 * 3600, 60),
+    adminEmails,
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    db: {
+      poolMax: int(env, 'DB_POOL_MAX', 10, 1),
+      statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 5000),
+      prepare: bool(env, 'DB_PREPARE', true),
+    },
+    limits: {
+      maxDepth: int(env, 'MAX_DEPTH', 12, 1),
+      maxComplexity: int(env, 'MAX_COMPLEXITY', 5000, 1),
+      maxAliases: int(env, 'MAX_ALIASES', 15),
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024),
+    },
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    loaders: oneOf(env, 'LOADERS', ['on', 'off'], 'on'),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,199 @@
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { type ExpenseRow, expenses } from '../schema/expenses.js';
+import { type KeysetWindow, keysetCondition, keysetOrderBy, type SortKey } from './keyset.js';
+
+export type ExpenseOrder = 'DATE_DESC' | 'DATE_ASC' | 'AMOUNT_DESC' | 'AMOUNT_ASC' | 'CREATED_DESC';
+
+/** A validated ExpenseFilter: decimals as exact strings, dates as YYYY-MM-DD, ids as numbers. */
+export interface ExpenseFilter {
+  readonly from?: string;
+  readonly to?: string;
+  readonly categoryId?: number;
+  readonly minAmount?: string;
+  readonly maxAmount?: string;
+  readonly search?: string;
+}
+
+/** Whose expenses a list holds. */
+export type ExpenseOwner = 'user' | 'category';
+
+const e = {
+  id: sql`e.id`,
+  date: sql`e.expense_date`,
+  amount: sql`e.amount`,
+  createdAt: sql`e.created_at`,
+};
+
+export const expenseSortKeys: Record<ExpenseOrder, SortKey> = {
+  DATE_DESC: { column: e.date, id: e.id, direction: 'desc', cast: 'date' },
+  DATE_ASC: { column: e.date, id: e.id, direction: 'asc', cast: 'date' },
+  AMOUNT_DESC: { column: e.amount, id: e.id, direction: 'desc', cast: 'numeric' },
+  AMOUNT_ASC: { column: e.amount, id: e.id, direction: 'asc', cast: 'numeric' },
+  CREATED_DESC: { column: e.createdAt, id: e.id, direction: 'desc', cast: 'timestamptz' },
+};
+
+/** The value of an expense's sort key, as it goes into a cursor. */
+export function expenseSortValue(row: ExpenseRow, order: ExpenseOrder): string {
+  if (order === 'DATE_DESC' || order === 'DATE_ASC') return row.expenseDate;
+  if (order === 'AMOUNT_DESC' || order === 'AMOUNT_ASC') return row.amount;
+  return row.createdAt;
+}
+
+const columns = sql.raw(
+  `e.id, e.user_id as "userId", e.category_id as "categoryId", e.amount, e.currency,
+   e.description, e.merchant, e.expense_date as "expenseDate",
+   e.category_source as "categorySource", e.created_at as "createdAt",
+   e.updated_at as "updatedAt"`,
+);
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function filterCondition(filter: ExpenseFilter): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (filter.from !== undefined) parts.push(sql`e.expense_date >= ${filter.from}::date`);
+  if (filter.to !== undefined) parts.push(sql`e.expense_date <= ${filter.to}::date`);
+  if (filter.categoryId !== undefined) parts.push(sql`e.category_id = ${filter.categoryId}`);
+  if (filter.minAmount !== undefined) parts.push(sql`e.amount >= ${filter.minAmount}::numeric`);
+  if (filter.maxAmount !== undefined) parts.push(sql`e.amount <= ${filter.maxAmount}::numeric`);
+  if (filter.search !== undefined) {
+    const pattern = `%${escapeLike(filter.search)}%`;
+    parts.push(sql`(e.description ilike ${pattern} or e.merchant ilike ${pattern})`);
+  }
+  return sql.join(parts, sql` and `);
+}
+
+function ownerColumn(owner: ExpenseOwner): SQL {
+  return owner === 'user' ? sql`e.user_id` : sql`e.category_id`;
+}
+
+/**
+ * One page of expenses for each owner, in one statement: a LATERAL subquery per owner id walks
+ * that owner's keyset index from the cursor, so the cost does not grow with depth or fan-out.
+ * Returns `window.limit` rows at most per owner, in the requested (not the scan) order.
+ */
+export async function pageExpensesByOwner(
+  db: Executor,
+  owner: ExpenseOwner,
+  ownerIds: readonly number[],
+  filter: ExpenseFilter,
+  order: ExpenseOrder,
+  window: KeysetWindow,
+): Promise<Map<number, ExpenseRow[]>> {
+  const key = expenseSortKeys[order];
+  const rows = await db.execute<ExpenseRow & { owner: number }>(sql`
+    select o.id as owner, p.*
+    from unnest(${`{${ownerIds.join(',')}}`}::bigint[]) as o(id)
+    cross join lateral (
+      select ${columns} from expenses e
+      where ${ownerColumn(owner)} = o.id
+        and ${filterCondition(filter)}
+        and ${keysetCondition(key, window)}
+      order by ${keysetOrderBy(key, window.backward)}
+      limit ${window.limit}
+    ) p`);
+  const byOwner = new Map<number, ExpenseRow[]>(ownerIds.map((id) => [id, []]));
+  for (const { owner: ownerId, ...row } of rows) byOwner.get(ownerId)?.push(row);
+  if (window.backward) for (const list of byOwner.values()) list.reverse();
+  return byOwner;
+}
+
+/** How many expenses each owner has that match the filter: one grouped statement. */
+export async function countExpensesByOwner(
+  db: Executor,
+  owner: ExpenseOwner,
+  ownerIds: readonly number[],
+  filter: ExpenseFilter,
+): Promise<Map<number, number>> {
+  const column = ownerColumn(owner);
+  const rows = await db.execute<{ owner: number; count: number }>(sql`
+    select ${column} as owner, count(*)::int as count from expenses e
+    where ${column} = any(${`{${ownerIds.join(',')}}`}::bigint[]) and ${filterCondition(filter)}
+    group by ${column}`);
+  return new Map(rows.map((row) => [row.owner, row.count]));
+}
+
+/** Sum of amounts per category within optional date bounds, as exact decimal strings. */
+export async function sumExpensesByCategory(
+  db: Executor,
+  categoryIds: readonly number[],
+  range: { from?: string; to?: string },
+): Promise<Map<number, string>> {
+  const rows = await db.execute<{ owner: number; total: string }>(sql`
+    select e.category_id as owner, sum(e.amount)::numeric(14,2)::text as total from expenses e
+    where e.category_id = any(${`{${categoryIds.join(',')}}`}::bigint[])
+      and ${filterCondition(range)}
+    group by e.category_id`);
+  return new Map(rows.map((row) => [row.owner, row.total]));
+}
+
+export async function findExpensesByIds(
+  db: Executor,
+  ids: readonly number[],
+): Promise<ExpenseRow[]> {
+  return db
+    .select()
+    .from(expenses)
+    .where(inArray(expenses.id, [...ids]));
+}
+
+export type NewExpense = Omit<
+  typeof expenses.$inferInsert,
+  'id' | 'createdAt' | 'updatedAt' | 'userId'
+> & { userId: number };
+
+export async function insertExpenses(
+  db: Executor,
+  rows: readonly NewExpense[],
+): Promise<ExpenseRow[]> {
+  if (rows.length === 0) return [];
+  return db
+    .insert(expenses)
+    .values([...rows])
+    .returning();
+}
+
+export type ExpensePatch = Partial<
+  Pick<
+    ExpenseRow,
+    'amount' | 'description' | 'merchant' | 'expenseDate' | 'categoryId' | 'categorySource'
+  >
+>;
+
+/** Updates one of the user's expenses; undefined when it is not theirs or does not exist. */
+export async function updateExpense(
+  db: Executor,
+  userId: number,
+  id: number,
+  patch: ExpensePatch,
+): Promise<ExpenseRow | undefined> {
+  const [row] = await db
+    .update(expenses)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(and(eq(expenses.id, id), eq(expenses.userId, userId)))
+    .returning();
+  return row;
+}
+
+/** Deletes one of the user's expenses; false when it is not theirs or does not exist. */
+export async function deleteExpense(db: Executor, userId: number, id: number): Promise<boolean> {
+  const rows = await db
+    .delete(expenses)
+    .where(and(eq(expenses.id, id), eq(expenses.userId, userId)))
+    .returning({ id: expenses.id });
+  return rows.length > 0;
+}
+
+/** Marks a category's expenses uncategorized (before the category is deleted). */
+export async function uncategorizeExpenses(
+  db: Executor,
+  userId: number,
+  categoryId: number,
+): Promise<void> {
+  await db
+    .update(expenses)
+    .set({ categorySource: 'UNCATEGORIZED', updatedAt: sql`now()` })
+    .where(and(eq(expenses.categoryId, categoryId), eq(expenses.userId, userId)));
+}

@@ -1,0 +1,24 @@
+/** Who may see and change what: the rules every resolver applies. */
+import type { Context, Viewer } from '../context.js';
+import { unauthenticated, userError } from './errors.js';
+
+/** A user sees their own rows; an admin may read everyone's. */
+export function canRead(viewer: Viewer | null, ownerId: number): boolean {
+  return viewer !== null && (viewer.id === ownerId || viewer.role === 'admin');
+}
+
+/** Rows the viewer may not read answer as if they did not exist. */
+export function readable<T>(viewer: Viewer | null, row: T | null, ownerOf: (row: T) => number): T | null {
+  return row !== null && canRead(viewer, ownerOf(row)) ? row : null;
+}
+
+export function requireViewer(ctx: Context): Viewer {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer;
+}
+
+export function requireAdmin(ctx: Context): Viewer {
+  const viewer = requireViewer(ctx);
+  if (viewer.role !== 'admin') throw userError('FORBIDDEN', 'Only administrators may do this');
+  return viewer;
+}

@@ -1,0 +1,49 @@
+/** The Pothos builder: plugins, scalars and relay options. It defines no object types. */
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import RelayPlugin from '@pothos/plugin-relay';
+import type { Context } from '../context.js';
+import { badInput } from './errors.js';
+import { parseGlobalId } from './global-id.js';
+import { DateScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  Scalars: {
+    ID: { Input: string; Output: string | number };
+    Decimal: { Input: string; Output: string };
+    Date: { Input: string; Output: string };
+    DateTime: { Input: string; Output: string };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}>({
+  plugins: [RelayPlugin, ComplexityPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false, complexity: { field: 1, multiplier: 1 } },
+    nodeFieldOptions: { nullable: false },
+    // The connection field already multiplies by the page size; edges/nodes must not again.
+    nodesOnConnection: { complexity: { field: 1, multiplier: 1 } },
+    decodeGlobalID: (globalID) => {
+      const parsed = parseGlobalId(globalID);
+      if (!parsed) throw badInput(`"${globalID}" is not a valid ID`, 'id');
+      return { typename: parsed.typename, id: String(parsed.id) };
+    },
+  },
+  complexity: {
+    // Limits are enforced by a validation rule (see app.ts) so nothing runs when they are hit.
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+  },
+});
+
+builder.addScalarType('Decimal', DecimalScalar);
+builder.addScalarType('Date', DateScalar);
+builder.addScalarType('DateTime', DateTimeScalar);
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,40 @@
+/** The expense connection shared by User.expenses and Category.expenses. */
+import { type ExpenseOrder, type ExpenseOwner, expenseSortValue } from '../db/queries/expenses.js';
+import type { ExpenseRow } from '../db/schema/expenses.js';
+import type { Context } from '../context.js';
+import {
+  beyondCursorWindow,
+  buildConnection,
+  type ConnectionArgs,
+  type ConnectionResult,
+  encodeCursor,
+  parseConnectionArgs,
+} from './pagination.js';
+import { parseExpenseFilter } from './types/expense-filter.js';
+
+export interface ExpenseListArgs extends ConnectionArgs {
+  readonly filter?: Parameters<typeof parseExpenseFilter>[0];
+  readonly orderBy?: ExpenseOrder | null;
+}
+
+export async function resolveExpenseList(
+  ctx: Context,
+  owner: ExpenseOwner,
+  ownerId: number,
+  args: ExpenseListArgs,
+): Promise<ConnectionResult<ExpenseRow>> {
+  const order = args.orderBy ?? 'DATE_DESC';
+  const page = parseConnectionArgs(args, order);
+  const filter = parseExpenseFilter(args.filter);
+  const list = { ownerId, owner, filter, order };
+  const rows = await ctx.loaders.expensesByOwner.load({ ...list, window: page.window });
+  return buildConnection(
+    rows,
+    page,
+    (row) => encodeCursor(order, expenseSortValue(row, order), row.id),
+    async () =>
+      (await ctx.loaders.expensesByOwner.load({ ...list, window: beyondCursorWindow(page) }))
+        .length > 0,
+    () => ctx.loaders.expenseCountByOwner.load({ ownerId, owner, filter }),
+  );
+}

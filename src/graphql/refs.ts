@@ -1,0 +1,12 @@
+/**
+ * Object refs for the node types, declared apart from their implementations so that types can
+ * name each other (User -> Category -> Expense -> User) without import cycles.
+ */
+import type { CategoryRow } from '../db/schema/categories.js';
+import type { ExpenseRow } from '../db/schema/expenses.js';
+import type { UserRow } from '../db/schema/users.js';
+import { builder } from './builder.js';
+
+export const UserRef = builder.objectRef<UserRow>('User');
+export const CategoryRef = builder.objectRef<CategoryRow>('Category');
+export const ExpenseRef = builder.objectRef<ExpenseRow>('Expense');

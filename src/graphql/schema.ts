@@ -1,0 +1,14 @@
+/** Imports every type module (each registers itself on the builder) and builds the schema. */
+import { builder } from './builder.js';
+import './types/category-source.js';
+import './types/expense-order.js';
+import './types/expense-filter.js';
+import './types/delete-payload.js';
+import './types/expense.js';
+import './types/category.js';
+import './types/user.js';
+import './types/category-spend.js';
+import './types/spending-summary.js';
+import './types/daily-metric.js';
+
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,32 @@
+import { type SpendingSummaryRow, spendingSummary } from '../../db/queries/reports.js';
+import { builder } from '../builder.js';
+import { UserRef } from '../refs.js';
+import { dateRange } from '../validate.js';
+import { CategorySpend } from './category-spend.js';
+
+const SpendingSummary = builder.objectRef<SpendingSummaryRow>('SpendingSummary').implement({
+  fields: (t) => ({
+    total: t.field({ type: 'Decimal', resolve: (row) => row.total }),
+    count: t.exposeInt('count'),
+    byCategory: t.field({
+      type: [CategorySpend],
+      description: 'Largest first; uncategorized spending has category null.',
+      resolve: (row) => row.byCategory,
+    }),
+  }),
+});
+
+builder.objectField(UserRef, 'summary', (t) =>
+  t.field({
+    type: SpendingSummary,
+    description: 'Spending between from and to, inclusive, aggregated in the database.',
+    args: {
+      from: t.arg({ type: 'Date', required: true }),
+      to: t.arg({ type: 'Date', required: true }),
+    },
+    resolve: (user, { from, to }, ctx) => {
+      dateRange(from, to);
+      return spendingSummary(ctx.db, user.id, from, to);
+    },
+  }),
+);

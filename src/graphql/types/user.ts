@@ -1,0 +1,175 @@
+import { hashPassword, verifyPassword, DUMMY_HASH } from '../../auth/password.js';
+import type { Role } from '../../auth/tokens.js';
+import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
+import { insertCategories } from '../../db/queries/categories.js';
+import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
+import type { UserRow } from '../../db/schema/users.js';
+import type { Context } from '../../context.js';
+import { readable, requireAdmin } from '../access.js';
+import { builder } from '../builder.js';
+import { countedConnection } from '../connections.js';
+import { badInput, userError } from '../errors.js';
+import { resolveExpenseList } from '../expense-list.js';
+import { encodeId } from '../global-id.js';
+import {
+  beyondCursorWindow,
+  buildConnection,
+  connectionComplexity,
+  encodeCursor,
+  parseConnectionArgs,
+} from '../pagination.js';
+import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
+import * as check from '../validate.js';
+import { ExpenseFilterInput } from './expense-filter.js';
+import { ExpenseOrderEnum } from './expense-order.js';
+import { CategoryConnection } from './category.js';
+import { ExpenseConnection } from './expense.js';
+
+builder.node(UserRef, {
+  id: { resolve: (user) => user.id },
+  loadMany: async (ids, ctx) => {
+    const rows = await ctx.loaders.userById.loadMany(ids.map(Number));
+    return rows.map((row) => (row instanceof Error ? null : readable(ctx.viewer, row, (u) => u.id)));
+  },
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    name: t.exposeString('name'),
+    currency: t.exposeString('currency'),
+    createdAt: t.field({ type: 'DateTime', resolve: (user) => user.createdAt }),
+    categories: t.connection(
+      {
+        type: CategoryRef,
+        complexity: connectionComplexity,
+        resolve: async (user, args, ctx) => {
+          const page = parseConnectionArgs(args, 'id');
+          const load = (window: typeof page.window) =>
+            ctx.loaders.categoriesByUser.load({ ownerId: user.id, window });
+          return buildConnection(
+            await load(page.window),
+            page,
+            (category) => encodeCursor('id', category.id, category.id),
+            async () => (await load(beyondCursorWindow(page))).length > 0,
+            () => ctx.loaders.categoryCountByUser.load({ ownerId: user.id }),
+          );
+        },
+      },
+      CategoryConnection,
+    ),
+    expenses: t.connection(
+      {
+        type: ExpenseRef,
+        complexity: connectionComplexity,
+        args: {
+          filter: t.arg({ type: ExpenseFilterInput }),
+          orderBy: t.arg({ type: ExpenseOrderEnum, defaultValue: 'DATE_DESC' }),
+        },
+        resolve: (user, args, ctx) => resolveExpenseList(ctx, 'user', user.id, args),
+      },
+      ExpenseConnection,
+    ),
+  }),
+});
+
+const UserConnection = countedConnection(UserRef, 'UserConnection');
+
+builder.queryFields((t) => ({
+  viewer: t.field({
+    type: UserRef,
+    nullable: true,
+    description: 'The logged-in user; null when anonymous.',
+    resolve: async (_root, _args, ctx) =>
+      ctx.viewer ? ctx.loaders.userById.load(ctx.viewer.id) : null,
+  }),
+  users: t.connection(
+    {
+      type: UserRef,
+      description: 'Every user, in sign-up order. Admins only.',
+      complexity: connectionComplexity,
+      resolve: async (_root, args, ctx) => {
+        requireAdmin(ctx);
+        const page = parseConnectionArgs(args, 'id');
+        const rows = await pageUsers(ctx.db, page.window);
+        for (const row of rows) ctx.loaders.userById.prime(row.id, row);
+        return buildConnection(
+          rows,
+          page,
+          (user) => encodeCursor('id', user.id, user.id),
+          async () => (await pageUsers(ctx.db, beyondCursorWindow(page))).length > 0,
+          () => countUsers(ctx.db),
+        );
+      },
+    },
+    UserConnection,
+  ),
+}));
+
+const AuthPayload = builder.objectRef<{ token: string; user: UserRow }>('AuthPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token'),
+    user: t.field({ type: UserRef, resolve: (payload) => payload.user }),
+  }),
+});
+
+const SignUpInput = builder.inputType('SignUpInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    name: t.string({ required: true }),
+    password: t.string({ required: true }),
+    currency: t.string({ description: 'ISO 4217; defaults to USD.' }),
+  }),
+});
+
+const LogInInput = builder.inputType('LogInInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    password: t.string({ required: true }),
+  }),
+});
+
+function roleFor(ctx: Context, email: string): Role {
+  return ctx.config.adminEmails.has(email.toLowerCase()) ? 'admin' : 'user';
+}
+
+async function authPayload(ctx: Context, user: UserRow) {
+  const token = await ctx.tokens.sign({ sub: encodeId('User', user.id), role: roleFor(ctx, user.email) });
+  return { token, user };
+}
+
+builder.mutationFields((t) => ({
+  signUp: t.field({
+    type: AuthPayload,
+    description: 'Creates the user with the default categories and their keywords.',
+    args: { input: t.arg({ type: SignUpInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const email = check.email(input.email, 'email');
+      const name = check.text(input.name, 'name', 100);
+      const password = check.password(input.password, 'password');
+      const currency = check.currency(input.currency ?? 'USD', 'currency');
+      const taken = () => badInput('An account with this email already exists', 'email');
+      if (await findUserByEmail(ctx.db, email)) throw taken();
+      const passwordHash = await hashPassword(password);
+      const user = await ctx.db.transaction(async (tx) => {
+        const created = await insertUser(tx, { email, name, passwordHash, currency });
+        if (!created) return undefined;
+        await insertCategories(
+          tx,
+          DEFAULT_CATEGORIES.map((category) => ({ ...category, userId: created.id })),
+        );
+        return created;
+      });
+      if (!user) throw taken();
+      return authPayload(ctx, user);
+    },
+  }),
+  logIn: t.field({
+    type: AuthPayload,
+    args: { input: t.arg({ type: LogInInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const user = await findUserByEmail(ctx.db, input.email.trim());
+      // Hash even for unknown emails, so response time does not tell which emails exist.
+      const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+      if (!user || !ok) throw userError('UNAUTHENTICATED', 'Wrong email or password');
+      return authPayload(ctx, user);
+    },
+  }),
+}));

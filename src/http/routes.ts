@@ -1,0 +1,42 @@
+/**
+ * Non-GraphQL routes served by the same yoga instance (so tests reach them with yoga.fetch), and
+ * the request-body limit.
+ */
+import type { Plugin } from 'graphql-yoga';
+import type { Metrics } from '../metrics.js';
+
+export type Route = (request: Request) => Response | Promise<Response>;
+
+export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const route = routes[url.pathname];
+      if (route && request.method === 'GET') {
+        const response = await route(request);
+        metrics.httpRequests.inc({ route: url.pathname, status: response.status });
+        endResponse(response);
+      }
+    },
+    onResponse({ request, response }) {
+      const path = new URL(request.url).pathname;
+      if (!routes[path]) metrics.httpRequests.inc({ route: path, status: response.status });
+    },
+  };
+}
+
+/** Refuses bodies over `maxBytes` with 413 before they are parsed. */
+export function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse }) {
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > maxBytes) {
+        endResponse(
+          Response.json(
+            { errors: [{ message: `Request body over ${maxBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] },
+            { status: 413 },
+          ),
+        );
+      }
+    },
+  };
+}

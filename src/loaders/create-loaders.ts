@@ -1,0 +1,126 @@
+/**
+ * The request's DataLoaders, created lazily on first use and dropped with the request. Every
+ * relation the schema offers resolves through one of these, so a nested query costs one
+ * statement per level. Lists prime the by-id loaders with the rows they return.
+ */
+import type DataLoader from 'dataloader';
+import type { Executor } from '../db/client.js';
+import {
+  countCategoriesByUser,
+  findCategoriesByIds,
+  keywordsByCategory,
+  pageCategoriesByUser,
+} from '../db/queries/categories.js';
+import {
+  countExpensesByOwner,
+  type ExpenseFilter,
+  type ExpenseOrder,
+  type ExpenseOwner,
+  findExpensesByIds,
+  pageExpensesByOwner,
+  sumExpensesByCategory,
+} from '../db/queries/expenses.js';
+import type { KeysetWindow } from '../db/queries/keyset.js';
+import { findUsersByIds } from '../db/queries/users.js';
+import type { CategoryRow } from '../db/schema/categories.js';
+import type { ExpenseRow } from '../db/schema/expenses.js';
+import type { UserRow } from '../db/schema/users.js';
+import { createByIdLoader, createGroupedLoader, createMapLoader } from './grouped-loader.js';
+
+export interface ExpenseListParams {
+  readonly owner: ExpenseOwner;
+  readonly filter: ExpenseFilter;
+  readonly order: ExpenseOrder;
+  readonly window: KeysetWindow;
+}
+
+export interface ExpenseCountParams {
+  readonly owner: ExpenseOwner;
+  readonly filter: ExpenseFilter;
+}
+
+export interface Loaders {
+  readonly userById: DataLoader<number, UserRow | null>;
+  readonly categoryById: DataLoader<number, CategoryRow | null>;
+  readonly expenseById: DataLoader<number, ExpenseRow | null>;
+  readonly keywordsByCategory: DataLoader<number, string[]>;
+  readonly categoriesByUser: DataLoader<{ ownerId: number; window: KeysetWindow }, CategoryRow[], string>;
+  readonly categoryCountByUser: DataLoader<{ ownerId: number }, number, string>;
+  readonly expensesByOwner: DataLoader<ExpenseListParams & { ownerId: number }, ExpenseRow[], string>;
+  readonly expenseCountByOwner: DataLoader<ExpenseCountParams & { ownerId: number }, number, string>;
+  readonly totalSpentByCategory: DataLoader<
+    { ownerId: number; from?: string; to?: string },
+    string,
+    string
+  >;
+}
+
+export interface LoaderOptions {
+  /** false resolves every key with its own statement (the naive path, for load comparisons). */
+  readonly batch: boolean;
+}
+
+function lazy<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+  const made: Partial<T> = {};
+  const result = {} as T;
+  for (const name of Object.keys(factories) as (keyof T)[]) {
+    Object.defineProperty(result, name, {
+      enumerable: true,
+      get: () => {
+        made[name] ??= factories[name]();
+        return made[name];
+      },
+    });
+  }
+  return result;
+}
+
+export function createLoaders(db: Executor, options: LoaderOptions = { batch: true }): Loaders {
+  const loaders: Loaders = lazy<Loaders>({
+    userById: () => createByIdLoader((ids) => findUsersByIds(db, ids), options),
+    categoryById: () => createByIdLoader((ids) => findCategoriesByIds(db, ids), options),
+    expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), options),
+    keywordsByCategory: () =>
+      createMapLoader((ids) => keywordsByCategory(db, ids), (): string[] => [], options),
+    categoriesByUser: () =>
+      createGroupedLoader(
+        async (ids, { window }: { window: KeysetWindow }) => {
+          const pages = await pageCategoriesByUser(db, ids, window);
+          for (const rows of pages.values()) {
+            for (const row of rows) loaders.categoryById.prime(row.id, row);
+          }
+          return pages;
+        },
+        (): CategoryRow[] => [],
+        options,
+      ),
+    categoryCountByUser: () =>
+      createGroupedLoader((ids) => countCategoriesByUser(db, ids), () => 0, options),
+    expensesByOwner: () =>
+      createGroupedLoader(
+        async (ids, { owner, filter, order, window }: ExpenseListParams) => {
+          const pages = await pageExpensesByOwner(db, owner, ids, filter, order, window);
+          for (const rows of pages.values()) {
+            for (const row of rows) loaders.expenseById.prime(row.id, row);
+          }
+          return pages;
+        },
+        (): ExpenseRow[] => [],
+        options,
+      ),
+    expenseCountByOwner: () =>
+      createGroupedLoader(
+        (ids, { owner, filter }: ExpenseCountParams) =>
+          countExpensesByOwner(db, owner, ids, filter),
+        () => 0,
+        options,
+      ),
+    totalSpentByCategory: () =>
+      createGroupedLoader(
+        (ids, range: { from?: string; to?: string }) => sumExpensesByCategory(db, ids, range),
+        () => '0.00',
+        options,
+      ),
+  });
+  return loaders;
+}

@@ -1,0 +1,62 @@
+import DataLoader from 'dataloader';
+
+/**
+ * A DataLoader for per-parent lists and aggregates. Keys that differ only in `ownerId` (the same
+ * field with the same arguments under many parents) are fetched together in one statement; keys
+ * with other arguments form their own groups. Results come back in key order.
+ */
+export function createGroupedLoader<P extends object, V>(
+  fetch: (ownerIds: number[], params: P) => Promise<Map<number, V>>,
+  missing: () => V,
+  options: { batch: boolean },
+): DataLoader<P & { ownerId: number }, V, string> {
+  return new DataLoader(
+    async (keys) => {
+      const groups = new Map<string, { params: P; ownerIds: number[] }>();
+      for (const { ownerId, ...params } of keys) {
+        const signature = JSON.stringify(params);
+        const group = groups.get(signature) ?? { params: params as P, ownerIds: [] };
+        group.ownerIds.push(ownerId);
+        groups.set(signature, group);
+      }
+      const results = new Map<string, Map<number, V>>();
+      await Promise.all(
+        [...groups].map(async ([signature, { params, ownerIds }]) => {
+          results.set(signature, await fetch([...new Set(ownerIds)], params));
+        }),
+      );
+      return keys.map(({ ownerId, ...params }) => {
+        const value = results.get(JSON.stringify(params))?.get(ownerId);
+        return value === undefined ? missing() : value;
+      });
+    },
+    { cacheKeyFn: (key) => JSON.stringify(key), batch: options.batch },
+  );
+}
+
+/** A DataLoader by primary key; a missing row is `null` (a normal answer to `node(id)`). */
+export function createByIdLoader<V extends { id: number }>(
+  fetch: (ids: number[]) => Promise<V[]>,
+  options: { batch: boolean },
+): DataLoader<number, V | null> {
+  return createMapLoader(
+    async (ids) => new Map((await fetch(ids)).map((row) => [row.id, row])),
+    () => null,
+    options,
+  );
+}
+
+/** A DataLoader over a fetch that answers a Map by key; absent keys get `missing()`. */
+export function createMapLoader<V>(
+  fetch: (ids: number[]) => Promise<Map<number, V>>,
+  missing: () => V,
+  options: { batch: boolean },
+): DataLoader<number, V> {
+  return new DataLoader(
+    async (ids) => {
+      const values = await fetch([...ids]);
+      return ids.map((id) => values.get(id) ?? missing());
+    },
+    { batch: options.batch },
+  );
+}
