@@ -1,0 +1,91 @@
+/**
+ * A real app on its own database, reached over HTTP semantics through yoga.fetch, with helpers
+ * that read like a client: gql() posts an operation, signUp() makes a user and returns its token.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createTestDatabase } from './database.js';
+
+export interface GqlResult<T = Record<string, any>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string } }[];
+}
+
+export interface TestApp {
+  app: App;
+  databaseUrl: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
+  /** Like gql, and also how many SQL statements the request sent. */
+  gqlCounted<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResult<T> & { sql: number }>;
+  signUp(overrides?: { email?: string; name?: string; password?: string; currency?: string }): Promise<{ token: string; id: string; email: string }>;
+}
+
+let userSeq = 0;
+
+/** Starts an app for the test file (beforeAll) and stops it and drops its database (afterAll). */
+export function useTestApp(env: Record<string, string> = {}): TestApp {
+  const handle = {} as TestApp;
+  let dropDb: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    dropDb = db.drop;
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      JWT_SECRET: 'test-secret-test-secret-test-secret!',
+      ADMIN_EMAILS: 'admin@example.com',
+      ...env,
+    });
+    const app = await createApp(config);
+    const fetch = (path: string, init?: RequestInit) =>
+      Promise.resolve(app.yoga.fetch(`http://localhost${path}`, init));
+    const post = async (query: string, variables?: Record<string, unknown>, token?: string) => {
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...(await response.json()) };
+    };
+    Object.assign(handle, {
+      app,
+      databaseUrl: db.url,
+      fetch,
+      gql: post,
+      async gqlCounted(query: string, variables?: Record<string, unknown>, token?: string) {
+        const before = await sqlTotal(app);
+        const result = await post(query, variables, token);
+        return { ...result, sql: (await sqlTotal(app)) - before };
+      },
+      async signUp(overrides = {}) {
+        const email = overrides.email ?? `user${process.pid}-${++userSeq}@example.com`;
+        const result = await post(
+          `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } } }`,
+          { input: { email, name: overrides.name ?? 'Test User', password: overrides.password ?? 'password123', currency: overrides.currency } },
+        );
+        if (!result.data) throw new Error(JSON.stringify(result.errors));
+        return { token: result.data.signUp.token, id: result.data.signUp.user.id, email };
+      },
+    });
+  });
+  afterAll(async () => {
+    await handle.app?.stop();
+    await dropDb?.();
+  });
+  return handle;
+}
+
+async function sqlTotal(app: App): Promise<number> {
+  const metric = await app.metrics.sqlStatements.get();
+  return metric.values[0]?.value ?? 0;
+}

@@ -1,0 +1,20 @@
+/** Bulk data straight into the test database, for tests that need volume rather than the API. */
+import postgres from 'postgres';
+
+export async function withSql<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** The numeric id inside a global ID. */
+export function dbId(globalId: string): number {
+  return Number(Buffer.from(globalId, 'base64').toString('utf8').split(':')[1]);
+}
+
+export function globalId(type: string, id: number): string {
+  return Buffer.from(`${type}:${id}`).toString('base64');
+}
