@@ -2,6 +2,7 @@
  * createApp wires configuration, database, auth and the GraphQL server together. It never
  * listens: main.ts opens the port, tests call `yoga.fetch`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@redis/client';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { resolveJwtSecret } from './auth/secret.js';
@@ -14,7 +15,6 @@ import { runMigrations } from './db/migrate.js';
 import { createMaskError, useOperationMetrics } from './graphql/observability.js';
 import { useQueryLimits } from './graphql/query-limits.js';
 import { schema } from './graphql/schema.js';
-import { health } from './http/health.js';
 import { metrics as metricsRoute } from './http/metrics.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
 import { useBodyLimit, useRoutes } from './http/routes.js';
@@ -45,10 +45,19 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const applicationName = `ledgerline-${process.pid}-${++instances}`;
   const pool = createPool(databaseUrl, config.db, applicationName);
   const redis = config.redisUrl
-    ? createClient({ url: config.redisUrl, socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(n * 200, 5000) } })
+    ? createClient({
+        url: config.redisUrl,
+        // Fail commands at once while disconnected instead of queueing them; reconnect forever.
+        disableOfflineQueue: true,
+        socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(retries * 200, 5000) },
+      })
     : undefined;
   redis?.on('error', (error: Error) => log.warn({ err: error.message }, 'redis error'));
-  await redis?.connect().catch((error: Error) => log.warn({ err: error.message }, 'redis unavailable at start'));
+  if (redis) {
+    // Waited for briefly: a Redis that is down at start must not stop the API from starting.
+    const connecting = redis.connect().catch((error: Error) => log.warn({ err: error.message }, 'redis unavailable'));
+    await Promise.race([connecting, sleep(2000, undefined, { ref: false })]);
+  }
 
   const tokens = createTokenService(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.jwtTtlSeconds);
   const metrics = createMetrics(async () => {
@@ -65,6 +74,8 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    // Liveness: yoga answers GET /health with 200 by itself.
+    healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: { title: 'Ledgerline', defaultQuery: DEFAULT_QUERY },
     logging: log,
@@ -81,7 +92,6 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       useBodyLimit(config.limits.maxBodyBytes),
       useRoutes(
         {
-          '/health': health,
           '/ready': () => ready(checks),
           '/metrics': () => metricsRoute(metrics.registry),
         },
@@ -96,7 +106,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const stop = () => {
     stopped ??= (async () => {
       await pool.end({ timeout: 5 });
-      if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
+      if (redis?.isOpen) await redis.close().catch(() => redis.destroy());
       await embedded?.stop();
     })();
     return stopped;

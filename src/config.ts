@@ -34,7 +34,7 @@ export interface Config {
   readonly limits: {
     /** `MAX_DEPTH`: deepest selection allowed. @default 12 */
     readonly maxDepth: number;
-    /** `MAX_COMPLEXITY`: estimated cost (list fields multiply by their page size). @default 5000 */
+    /** `MAX_COMPLEXITY`: estimated cost (list fields multiply by their page size). @default 25000 */
     readonly maxComplexity: number;
     /** `MAX_ALIASES`: aliases in one document. @default 15 */
     readonly maxAliases: number;
@@ -123,7 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     limits: {
       maxDepth: int(env, 'MAX_DEPTH', 12, 1),
-      maxComplexity: int(env, 'MAX_COMPLEXITY', 5000, 1),
+      maxComplexity: int(env, 'MAX_COMPLEXITY', 25_000, 1),
       maxAliases: int(env, 'MAX_ALIASES', 15),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024),
     },

@@ -1,4 +1,0 @@
-/** Liveness: the process answers. */
-export function health(): Response {
-  return Response.json({ status: 'ok' });
-}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { type TestApp, useTestApp } from '../helpers/app.js';
+import { CREATE_CATEGORY, CREATE_EXPENSES } from '../helpers/operations.js';
+
+const batched = useTestApp();
+const naive = useTestApp({ LOADERS: 'off' });
+
+const NESTED = `{ viewer { categories(first: 50) { nodes { expenseCount expenses(first: 5) { nodes { amount user { id } category { name } } } } } } }`;
+
+/** A user with `extra` categories beyond the defaults, each with `perCategory` expenses. */
+async function userWith(t: TestApp, extra: number, perCategory: number): Promise<string> {
+  const { token } = await t.signUp();
+  const ids: string[] = [];
+  for (let i = 0; i < extra; i++) {
+    const res = await t.gql(CREATE_CATEGORY, { input: { name: `Category ${i}` } }, token);
+    ids.push(res.data?.createCategory.category.id);
+  }
+  const expenses = ids.flatMap((categoryId, c) =>
+    Array.from({ length: perCategory }, (_, i) => ({ amount: `${i + 1}.25`, description: `c${c} e${i}`, date: `2026-02-${String((i % 28) + 1).padStart(2, '0')}`, categoryId })),
+  );
+  if (expenses.length) await t.gql(CREATE_EXPENSES, { input: { expenses } }, token);
+  return token;
+}
+
+describe('DataLoader batching', () => {
+  it('runs the nested category query in at most 5 statements, however many rows', async () => {
+    const small = await userWith(batched, 2, 2);
+    const large = await userWith(batched, 40, 8);
+    const a = await batched.gqlCounted(NESTED, {}, small);
+    const b = await batched.gqlCounted(NESTED, {}, large);
+    expect(a.errors).toBeUndefined();
+    expect(b.errors).toBeUndefined();
+    const categories = b.data?.viewer.categories.nodes;
+    expect(categories).toHaveLength(47);
+    const filled = categories.filter((c: { expenseCount: number }) => c.expenseCount === 8);
+    expect(filled).toHaveLength(40);
+    for (const c of filled) expect(c.expenses.nodes).toHaveLength(5);
+    expect(b.sql).toBeLessThanOrEqual(5);
+    expect(b.sql).toBe(a.sql);
+  });
+
+  it('keeps an admin fan-out over many users at one statement per level', async () => {
+    for (let i = 0; i < 3; i++) await userWith(batched, 3, 3);
+    const admin = await batched.signUp({ email: 'admin@example.com' });
+    const query = `{ users(first: 50) { totalCount nodes { email categories(first: 10) { totalCount nodes { name keywords expenses(first: 5) { totalCount nodes { amount category { id } user { id } } } } } } } }`;
+    const res = await batched.gqlCounted(query, {}, admin.token);
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    expect(res.data?.users.nodes.length).toBeGreaterThanOrEqual(6);
+    // users, users count, categories, category counts, keywords, expenses, expense counts.
+    expect(res.sql).toBeLessThanOrEqual(7);
+  });
+
+  it('the naive path (LOADERS=off) pays per row, which is what batching removes', async () => {
+    const token = await userWith(naive, 10, 3);
+    const res = await naive.gqlCounted(NESTED, {}, token);
+    expect(res.errors).toBeUndefined();
+    expect(res.sql).toBeGreaterThan(20);
+  });
+});
