@@ -10,8 +10,8 @@ import { createTokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { createPool, type Pool } from './db/client.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
-import { runMigrations } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { seedDemoIfEmpty } from './db/seed.js';
 import { createMaskError, useOperationMetrics } from './graphql/observability.js';
 import { useQueryLimits } from './graphql/query-limits.js';
 import { schema } from './graphql/schema.js';
@@ -33,33 +33,37 @@ export interface App {
 let instances = 0;
 
 export async function createApp(config: Config, log: Logger = createLogger(config)): Promise<App> {
-  let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.dataDir, log);
-    databaseUrl = embedded.url;
-  }
-  await runMigrations(databaseUrl);
+  const database = await openDatabase(config, log);
+  const databaseUrl = database.url;
 
   // A name unique to this instance lets /metrics find its own backends in pg_stat_activity.
   const applicationName = `ledgerline-${process.pid}-${++instances}`;
   const pool = createPool(databaseUrl, config.db, applicationName);
+  if (database.embedded) await seedDemoIfEmpty(pool, log);
   const redis = config.redisUrl
     ? createClient({
         url: config.redisUrl,
         // Fail commands at once while disconnected instead of queueing them; reconnect forever.
         disableOfflineQueue: true,
-        socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(retries * 200, 5000) },
+        socket: {
+          connectTimeout: 2000,
+          reconnectStrategy: (retries) => Math.min(retries * 200, 5000),
+        },
       })
     : undefined;
   redis?.on('error', (error: Error) => log.warn({ err: error.message }, 'redis error'));
   if (redis) {
     // Waited for briefly: a Redis that is down at start must not stop the API from starting.
-    const connecting = redis.connect().catch((error: Error) => log.warn({ err: error.message }, 'redis unavailable'));
+    const connecting = redis
+      .connect()
+      .catch((error: Error) => log.warn({ err: error.message }, 'redis unavailable'));
     await Promise.race([connecting, sleep(2000, undefined, { ref: false })]);
   }
 
-  const tokens = createTokenService(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.jwtTtlSeconds);
+  const tokens = createTokenService(
+    await resolveJwtSecret(config.jwtSecret, config.dataDir),
+    config.jwtTtlSeconds,
+  );
   const metrics = createMetrics(async () => {
     const [row] = await pool`
       select count(*) filter (where state is distinct from 'idle')::int - 1 as "inUse",
@@ -107,7 +111,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     stopped ??= (async () => {
       await pool.end({ timeout: 5 });
       if (redis?.isOpen) await redis.close().catch(() => redis.destroy());
-      await embedded?.stop();
+      await database.stop();
     })();
     return stopped;
   };

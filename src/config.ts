@@ -98,7 +98,9 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const jwtSecret = env.JWT_SECRET || undefined;
   if (nodeEnv === 'production' && (jwtSecret === undefined || jwtSecret.length < 32)) {
-    throw new ConfigError('JWT_SECRET must be set to at least 32 characters when NODE_ENV=production');
+    throw new ConfigError(
+      'JWT_SECRET must be set to at least 32 characters when NODE_ENV=production',
+    );
   }
   const adminEmails = new Set(
     (env.ADMIN_EMAILS ?? '')

@@ -18,7 +18,9 @@ const log = createLogger(config);
 const app = await createApp(config, log);
 const server = createServer(app.yoga);
 server.listen(config.port, config.host, () => {
-  log.info(`Ledgerline GraphQL (GraphiQL in a browser) at http://${config.host}:${config.port}/graphql`);
+  log.info(
+    `Ledgerline GraphQL (GraphiQL in a browser) at http://${config.host}:${config.port}/graphql`,
+  );
 });
 
 let stopping = false;

@@ -11,7 +11,9 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
 }
 
-export function createMetrics(poolStats: () => Promise<{ inUse: number; open: number; max: number }>): Metrics {
+export function createMetrics(
+  poolStats: () => Promise<{ inUse: number; open: number; max: number }>,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({

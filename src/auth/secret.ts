@@ -7,7 +7,10 @@ import path from 'node:path';
  * and kept in `<dataDir>/jwt-secret` so tokens survive restarts. (config.ts refuses production
  * without JWT_SECRET.)
  */
-export async function resolveJwtSecret(configured: string | undefined, dataDir: string): Promise<string> {
+export async function resolveJwtSecret(
+  configured: string | undefined,
+  dataDir: string,
+): Promise<string> {
   if (configured) return configured;
   const file = path.join(dataDir, 'jwt-secret');
   try {

@@ -3,7 +3,17 @@ export const DEFAULT_CATEGORIES: readonly { name: string; color: string; keyword
   {
     name: 'Food & Dining',
     color: '#e4572e',
-    keywords: ['restaurant', 'lunch', 'dinner', 'breakfast', 'cafe', 'coffee', 'pizza', 'burger', 'sushi'],
+    keywords: [
+      'restaurant',
+      'lunch',
+      'dinner',
+      'breakfast',
+      'cafe',
+      'coffee',
+      'pizza',
+      'burger',
+      'sushi',
+    ],
   },
   {
     name: 'Groceries',

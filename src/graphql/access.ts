@@ -8,7 +8,11 @@ export function canRead(viewer: Viewer | null, ownerId: number): boolean {
 }
 
 /** Rows the viewer may not read answer as if they did not exist. */
-export function readable<T>(viewer: Viewer | null, row: T | null, ownerOf: (row: T) => number): T | null {
+export function readable<T>(
+  viewer: Viewer | null,
+  row: T | null,
+  ownerOf: (row: T) => number,
+): T | null {
   return row !== null && canRead(viewer, ownerOf(row)) ? row : null;
 }
 

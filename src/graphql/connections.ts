@@ -3,7 +3,10 @@ import { builder } from './builder.js';
 import type { ConnectionResult } from './pagination.js';
 
 /** A Relay connection type with `totalCount`, which is counted only when a client selects it. */
-export function countedConnection<T>(type: ObjectRef<typeof builder.$inferSchemaTypes, T>, name: string) {
+export function countedConnection<T>(
+  type: ObjectRef<typeof builder.$inferSchemaTypes, T>,
+  name: string,
+) {
   return builder.connectionObject({
     type,
     name,

@@ -1,7 +1,8 @@
 /** The expense connection shared by User.expenses and Category.expenses. */
+
+import type { Context } from '../context.js';
 import { type ExpenseOrder, type ExpenseOwner, expenseSortValue } from '../db/queries/expenses.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
-import type { Context } from '../context.js';
 import {
   beyondCursorWindow,
   buildConnection,

@@ -25,14 +25,24 @@ export function useOperationMetrics(metrics: Metrics, log: Logger): Plugin {
           const ctx = args.contextValue as Context;
           const errors = 'errors' in result ? (result.errors ?? []) : [];
           const seconds = (performance.now() - started) / 1000;
-          metrics.operations.inc({ operation: name, type, outcome: errors.length ? 'error' : 'ok' });
+          metrics.operations.inc({
+            operation: name,
+            type,
+            outcome: errors.length ? 'error' : 'ok',
+          });
           metrics.operationDuration.observe({ operation: name, type }, seconds);
           metrics.sqlPerRequest.observe({ operation: name }, ctx.stats.sqlStatements);
           for (const error of errors) {
             metrics.errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
           }
           log.debug(
-            { operation: name, type, ms: seconds * 1000, sql: ctx.stats.sqlStatements, user: ctx.viewer?.id },
+            {
+              operation: name,
+              type,
+              ms: seconds * 1000,
+              sql: ctx.stats.sqlStatements,
+              user: ctx.viewer?.id,
+            },
             'operation',
           );
         },

@@ -56,7 +56,9 @@ function isSortValue(orderKey: string, value: string | number): boolean {
   if (orderKey.startsWith('DATE')) return /^\d{4}-\d{2}-\d{2}$/.test(value);
   if (orderKey.startsWith('AMOUNT')) return /^-?\d{1,12}(\.\d{1,2})?$/.test(value);
   if (orderKey.startsWith('CREATED')) {
-    return /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(value);
+    return /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(
+      value,
+    );
   }
   return false;
 }
@@ -80,10 +82,12 @@ export function parseConnectionArgs(args: ConnectionArgs, orderKey: string): Pag
   }
   const backward = last !== undefined || (first === undefined && args.before != null);
   if (backward && args.after != null) throw badInput('after goes with first, not last', 'after');
-  if (!backward && args.before != null) throw badInput('before goes with last, not first', 'before');
+  if (!backward && args.before != null)
+    throw badInput('before goes with last, not first', 'before');
   const size = (backward ? last : first) ?? DEFAULT_PAGE_SIZE;
   const cursorArg = backward ? args.before : args.after;
-  const cursor = cursorArg == null ? null : decodeCursor(cursorArg, orderKey, backward ? 'before' : 'after');
+  const cursor =
+    cursorArg == null ? null : decodeCursor(cursorArg, orderKey, backward ? 'before' : 'after');
   return { size, window: { limit: size + 1, backward, cursor } };
 }
 

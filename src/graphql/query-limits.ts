@@ -37,10 +37,14 @@ export function useQueryLimits(limits: Config['limits']): Plugin {
           operationName: params?.operationName ?? null,
           validate: ({ complexity, depth }, reportError) => {
             if (depth > limits.maxDepth) {
-              reportError(tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`));
+              reportError(
+                tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`),
+              );
             } else if (complexity > limits.maxComplexity) {
               reportError(
-                tooComplex(`Query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`),
+                tooComplex(
+                  `Query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`,
+                ),
               );
             }
           },

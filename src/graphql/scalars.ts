@@ -66,7 +66,9 @@ export const DateScalar = new GraphQLScalarType<string, string>({
 function toIso(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   const text = String(value);
-  const date = new Date(text.includes('T') ? text : `${text.replace(' ', 'T').replace(/\+00$/, '')}Z`);
+  const date = new Date(
+    text.includes('T') ? text : `${text.replace(' ', 'T').replace(/\+00$/, '')}Z`,
+  );
   if (Number.isNaN(date.getTime())) throw new Error(`Cannot serialize "${text}" as DateTime`);
   return date.toISOString();
 }

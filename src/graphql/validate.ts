@@ -34,7 +34,8 @@ export function positiveAmount(value: string, field: string): string {
 export function color(value: string | null, field: string): string | null {
   if (value === null || value.trim() === '') return null;
   const hex = value.trim();
-  if (!/^#[0-9a-fA-F]{6}$/.test(hex)) throw badInput(`${field} must be a color such as "#1a2b3c"`, field);
+  if (!/^#[0-9a-fA-F]{6}$/.test(hex))
+    throw badInput(`${field} must be a color such as "#1a2b3c"`, field);
   return hex.toLowerCase();
 }
 
@@ -42,7 +43,8 @@ export const MAX_KEYWORDS = 50;
 
 /** Trimmed, lower-cased, de-duplicated keywords. */
 export function keywords(values: readonly string[], field: string): string[] {
-  if (values.length > MAX_KEYWORDS) throw badInput(`${field} may hold at most ${MAX_KEYWORDS} keywords`, field);
+  if (values.length > MAX_KEYWORDS)
+    throw badInput(`${field} may hold at most ${MAX_KEYWORDS} keywords`, field);
   const clean = values.map((value, i) => text(value, `${field}[${i}]`, 50).toLowerCase());
   return [...new Set(clean)];
 }

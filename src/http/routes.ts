@@ -32,7 +32,14 @@ export function useBodyLimit(maxBytes: number): Plugin {
       if (length > maxBytes) {
         endResponse(
           Response.json(
-            { errors: [{ message: `Request body over ${maxBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] },
+            {
+              errors: [
+                {
+                  message: `Request body over ${maxBytes} bytes`,
+                  extensions: { code: 'BAD_USER_INPUT' },
+                },
+              ],
+            },
             { status: 413 },
           ),
         );

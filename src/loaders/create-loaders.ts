@@ -44,10 +44,22 @@ export interface Loaders {
   readonly categoryById: DataLoader<number, CategoryRow | null>;
   readonly expenseById: DataLoader<number, ExpenseRow | null>;
   readonly keywordsByCategory: DataLoader<number, string[]>;
-  readonly categoriesByUser: DataLoader<{ ownerId: number; window: KeysetWindow }, CategoryRow[], string>;
+  readonly categoriesByUser: DataLoader<
+    { ownerId: number; window: KeysetWindow },
+    CategoryRow[],
+    string
+  >;
   readonly categoryCountByUser: DataLoader<{ ownerId: number }, number, string>;
-  readonly expensesByOwner: DataLoader<ExpenseListParams & { ownerId: number }, ExpenseRow[], string>;
-  readonly expenseCountByOwner: DataLoader<ExpenseCountParams & { ownerId: number }, number, string>;
+  readonly expensesByOwner: DataLoader<
+    ExpenseListParams & { ownerId: number },
+    ExpenseRow[],
+    string
+  >;
+  readonly expenseCountByOwner: DataLoader<
+    ExpenseCountParams & { ownerId: number },
+    number,
+    string
+  >;
   readonly totalSpentByCategory: DataLoader<
     { ownerId: number; from?: string; to?: string },
     string,
@@ -81,7 +93,11 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
     categoryById: () => createByIdLoader((ids) => findCategoriesByIds(db, ids), options),
     expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), options),
     keywordsByCategory: () =>
-      createMapLoader((ids) => keywordsByCategory(db, ids), (): string[] => [], options),
+      createMapLoader(
+        (ids) => keywordsByCategory(db, ids),
+        (): string[] => [],
+        options,
+      ),
     categoriesByUser: () =>
       createGroupedLoader(
         async (ids, { window }: { window: KeysetWindow }) => {
@@ -95,7 +111,11 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
         options,
       ),
     categoryCountByUser: () =>
-      createGroupedLoader((ids) => countCategoriesByUser(db, ids), () => 0, options),
+      createGroupedLoader(
+        (ids) => countCategoriesByUser(db, ids),
+        () => 0,
+        options,
+      ),
     expensesByOwner: () =>
       createGroupedLoader(
         async (ids, { owner, filter, order, window }: ExpenseListParams) => {

@@ -7,24 +7,40 @@ import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase } from './database.js';
 
-export interface GqlResult<T = Record<string, any>> {
+// biome-ignore lint/suspicious/noExplicitAny: responses are untyped JSON, as a client sees them
+type Json = any;
+
+export interface GqlResult<T = Record<string, Json>> {
   status: number;
   data?: T;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string } }[];
+  errors?: {
+    message: string;
+    path?: (string | number)[];
+    extensions?: { code?: string; field?: string };
+  }[];
 }
 
 export interface TestApp {
   app: App;
   databaseUrl: string;
   fetch(path: string, init?: RequestInit): Promise<Response>;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
+  gql<T = Record<string, Json>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResult<T>>;
   /** Like gql, and also how many SQL statements the request sent. */
-  gqlCounted<T = Record<string, any>>(
+  gqlCounted<T = Record<string, Json>>(
     query: string,
     variables?: Record<string, unknown>,
     token?: string,
   ): Promise<GqlResult<T> & { sql: number }>;
-  signUp(overrides?: { email?: string; name?: string; password?: string; currency?: string }): Promise<{ token: string; id: string; email: string }>;
+  signUp(overrides?: {
+    email?: string;
+    name?: string;
+    password?: string;
+    currency?: string;
+  }): Promise<{ token: string; id: string; email: string }>;
 }
 
 let userSeq = 0;
@@ -45,7 +61,7 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
     });
     const app = await createApp(config);
     const fetch = (path: string, init?: RequestInit) =>
-      Promise.resolve(app.yoga.fetch(`http://localhost${path}`, init));
+      Promise.resolve(app.yoga.fetch(new URL(path, 'http://localhost'), init ?? {}));
     const post = async (query: string, variables?: Record<string, unknown>, token?: string) => {
       const response = await fetch('/graphql', {
         method: 'POST',
@@ -67,11 +83,18 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
         const result = await post(query, variables, token);
         return { ...result, sql: (await sqlTotal(app)) - before };
       },
-      async signUp(overrides = {}) {
-        const email = overrides.email ?? `user${process.pid}-${++userSeq}@example.com`;
+      async signUp(overrides: Parameters<TestApp['signUp']>[0] = {}) {
+        const email = overrides?.email ?? `user${process.pid}-${++userSeq}@example.com`;
         const result = await post(
           `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } } }`,
-          { input: { email, name: overrides.name ?? 'Test User', password: overrides.password ?? 'password123', currency: overrides.currency } },
+          {
+            input: {
+              email,
+              name: overrides?.name ?? 'Test User',
+              password: overrides?.password ?? 'password123',
+              currency: overrides?.currency,
+            },
+          },
         );
         if (!result.data) throw new Error(JSON.stringify(result.errors));
         return { token: result.data.signUp.token, id: result.data.signUp.user.id, email };

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 
-export const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const SERVER_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEMPLATE = 'ledgerline_test_template';
 
 export function databaseUrl(name: string): string {
@@ -23,7 +24,11 @@ export async function dropDatabase(sql: postgres.Sql, name: string): Promise<voi
 }
 
 /** A fresh database cloned from the migrated template; `drop()` removes it. */
-export async function createTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}> {
   const name = `ledgerline_test_${randomBytes(5).toString('hex')}`;
   const sql = adminSql();
   try {

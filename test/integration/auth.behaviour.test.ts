@@ -14,14 +14,27 @@ function claimsOf(token: string) {
 describe('signUp', () => {
   it('creates the user with at least five default categories, each with keywords', async () => {
     const res = await t.gql(SIGN_UP, {
-      input: { email: 'New.Person@Example.com', name: ' New Person ', password: 'longenough', currency: 'eur' },
+      input: {
+        email: 'New.Person@Example.com',
+        name: ' New Person ',
+        password: 'longenough',
+        currency: 'eur',
+      },
     });
     expect(res.errors).toBeUndefined();
-    expect(res.data?.signUp.user).toMatchObject({ email: 'New.Person@Example.com', name: 'New Person', currency: 'EUR' });
+    expect(res.data?.signUp.user).toMatchObject({
+      email: 'New.Person@Example.com',
+      name: 'New Person',
+      currency: 'EUR',
+    });
     const claims = claimsOf(res.data?.signUp.token);
     expect(claims).toMatchObject({ sub: res.data?.signUp.user.id, role: 'user' });
     expect(claims.exp).toBeGreaterThan(Date.now() / 1000);
-    const me = await t.gql('{ viewer { categories(first: 50) { totalCount nodes { keywords } } } }', {}, res.data?.signUp.token);
+    const me = await t.gql(
+      '{ viewer { categories(first: 50) { totalCount nodes { keywords } } } }',
+      {},
+      res.data?.signUp.token,
+    );
     const categories = me.data?.viewer.categories;
     expect(categories.totalCount).toBeGreaterThanOrEqual(5);
     for (const category of categories.nodes) expect(category.keywords.length).toBeGreaterThan(0);
@@ -50,14 +63,20 @@ describe('signUp', () => {
 
   it('refuses a duplicate email, whatever its case', async () => {
     const { email } = await t.signUp();
-    const res = await t.gql(SIGN_UP, { input: { email: email.toUpperCase(), name: 'Twin', password: 'password123' } });
+    const res = await t.gql(SIGN_UP, {
+      input: { email: email.toUpperCase(), name: 'Twin', password: 'password123' },
+    });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
   });
 
   it('gives role admin to emails in ADMIN_EMAILS', async () => {
-    const res = await t.gql(SIGN_UP, { input: { email: 'ADMIN@example.com', name: 'Admin', password: 'password123' } });
+    const res = await t.gql(SIGN_UP, {
+      input: { email: 'ADMIN@example.com', name: 'Admin', password: 'password123' },
+    });
     expect(claimsOf(res.data?.signUp.token).role).toBe('admin');
-    const login = await t.gql(LOG_IN, { input: { email: 'admin@example.com', password: 'password123' } });
+    const login = await t.gql(LOG_IN, {
+      input: { email: 'admin@example.com', password: 'password123' },
+    });
     expect(claimsOf(login.data?.logIn.token).role).toBe('admin');
   });
 });
@@ -74,7 +93,9 @@ describe('logIn', () => {
   it('answers UNAUTHENTICATED for a wrong password or an unknown email, alike', async () => {
     const { email } = await t.signUp();
     const wrong = await t.gql(LOG_IN, { input: { email, password: 'not the password' } });
-    const unknown = await t.gql(LOG_IN, { input: { email: 'nobody@example.com', password: 'whatever1' } });
+    const unknown = await t.gql(LOG_IN, {
+      input: { email: 'nobody@example.com', password: 'whatever1' },
+    });
     expect(wrong.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(unknown.errors?.[0]?.message).toBe(wrong.errors?.[0]?.message);
   });
@@ -88,11 +109,47 @@ describe('bearer tokens', () => {
 
   it.each([
     ['garbage', async () => 'not.a.jwt'],
-    ['a forged signature', async () => new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('VXNlcjox').setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-another-secret-xx'))],
-    ['an expired token', async () => new SignJWT({ role: 'user' }).setProtectedHeader({ alg: 'HS256' }).setSubject('VXNlcjox').setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(SECRET)],
-    ['alg none', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"VXNlcjox","role":"admin"}').toString('base64url')}.`],
-    ['HS512 with the right key', async () => new SignJWT({ role: 'user' }).setProtectedHeader({ alg: 'HS512' }).setSubject('VXNlcjox').setExpirationTime('1h').sign(SECRET)],
-    ['a sub that is not a User ID', async () => new SignJWT({ role: 'user' }).setProtectedHeader({ alg: 'HS256' }).setSubject('Q2F0ZWdvcnk6MQ==').setExpirationTime('1h').sign(SECRET)],
+    [
+      'a forged signature',
+      async () =>
+        new SignJWT({ role: 'admin' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('VXNlcjox')
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode('another-secret-another-secret-xx')),
+    ],
+    [
+      'an expired token',
+      async () =>
+        new SignJWT({ role: 'user' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('VXNlcjox')
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+          .sign(SECRET),
+    ],
+    [
+      'alg none',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"VXNlcjox","role":"admin"}').toString('base64url')}.`,
+    ],
+    [
+      'HS512 with the right key',
+      async () =>
+        new SignJWT({ role: 'user' })
+          .setProtectedHeader({ alg: 'HS512' })
+          .setSubject('VXNlcjox')
+          .setExpirationTime('1h')
+          .sign(SECRET),
+    ],
+    [
+      'a sub that is not a User ID',
+      async () =>
+        new SignJWT({ role: 'user' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('Q2F0ZWdvcnk6MQ==')
+          .setExpirationTime('1h')
+          .sign(SECRET),
+    ],
   ])('refuses %s with UNAUTHENTICATED', async (_name, make) => {
     const res = await t.gql('{ viewer { id } }', {}, await make());
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -110,16 +167,28 @@ describe('users (admin listing)', () => {
   });
 
   it('lists every user for an admin, paginated', async () => {
-    const admin = await t.gql(LOG_IN, { input: { email: 'admin@example.com', password: 'password123' } });
+    const admin = await t.gql(LOG_IN, {
+      input: { email: 'admin@example.com', password: 'password123' },
+    });
     const token = admin.data?.logIn.token;
     const all = await t.gql('{ users(first: 100) { totalCount nodes { id email } } }', {}, token);
     const total = all.data?.users.totalCount;
     expect(total).toBeGreaterThan(3);
     expect(all.data?.users.nodes).toHaveLength(total);
-    const first = await t.gql('{ users(first: 2) { nodes { id } pageInfo { hasNextPage endCursor } } }', {}, token);
-    const next = await t.gql('query($after: String) { users(first: 2, after: $after) { nodes { id } pageInfo { hasPreviousPage } } }', { after: first.data?.users.pageInfo.endCursor }, token);
+    const first = await t.gql(
+      '{ users(first: 2) { nodes { id } pageInfo { hasNextPage endCursor } } }',
+      {},
+      token,
+    );
+    const next = await t.gql(
+      'query($after: String) { users(first: 2, after: $after) { nodes { id } pageInfo { hasPreviousPage } } }',
+      { after: first.data?.users.pageInfo.endCursor },
+      token,
+    );
     expect(first.data?.users.pageInfo.hasNextPage).toBe(true);
-    expect(next.data?.users.nodes.map((n: { id: string }) => n.id)).toEqual(all.data?.users.nodes.slice(2, 4).map((n: { id: string }) => n.id));
+    expect(next.data?.users.nodes.map((n: { id: string }) => n.id)).toEqual(
+      all.data?.users.nodes.slice(2, 4).map((n: { id: string }) => n.id),
+    );
     expect(next.data?.users.pageInfo.hasPreviousPage).toBe(true);
   });
 });

@@ -16,7 +16,12 @@ async function userWith(t: TestApp, extra: number, perCategory: number): Promise
     ids.push(res.data?.createCategory.category.id);
   }
   const expenses = ids.flatMap((categoryId, c) =>
-    Array.from({ length: perCategory }, (_, i) => ({ amount: `${i + 1}.25`, description: `c${c} e${i}`, date: `2026-02-${String((i % 28) + 1).padStart(2, '0')}`, categoryId })),
+    Array.from({ length: perCategory }, (_, i) => ({
+      amount: `${i + 1}.25`,
+      description: `c${c} e${i}`,
+      date: `2026-02-${String((i % 28) + 1).padStart(2, '0')}`,
+      categoryId,
+    })),
   );
   if (expenses.length) await t.gql(CREATE_EXPENSES, { input: { expenses } }, token);
   return token;

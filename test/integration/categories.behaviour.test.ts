@@ -18,8 +18,16 @@ beforeAll(async () => {
 
 describe('createCategory', () => {
   it('creates a category with normalized keywords', async () => {
-    const res = await t.gql(CREATE_CATEGORY, { input: { name: ' Pets ', color: '#AABBCC', keywords: ['Vet', ' vet ', 'Pet Food'] } }, token);
-    expect(res.data?.createCategory.category).toMatchObject({ name: 'Pets', color: '#aabbcc', keywords: ['pet food', 'vet'] });
+    const res = await t.gql(
+      CREATE_CATEGORY,
+      { input: { name: ' Pets ', color: '#AABBCC', keywords: ['Vet', ' vet ', 'Pet Food'] } },
+      token,
+    );
+    expect(res.data?.createCategory.category).toMatchObject({
+      name: 'Pets',
+      color: '#aabbcc',
+      keywords: ['pet food', 'vet'],
+    });
   });
 
   it.each([
@@ -37,28 +45,56 @@ describe('createCategory', () => {
 describe('a category with expenses', () => {
   let categoryId: string;
   beforeAll(async () => {
-    const res = await t.gql(CREATE_CATEGORY, { input: { name: 'Travel', keywords: ['hotel'] } }, token);
+    const res = await t.gql(
+      CREATE_CATEGORY,
+      { input: { name: 'Travel', keywords: ['hotel'] } },
+      token,
+    );
     categoryId = res.data?.createCategory.category.id;
-    await t.gql(CREATE_EXPENSES, { input: { expenses: [
-      { amount: '100.10', description: 'Hotel', date: '2026-03-02', categoryId },
-      { amount: '0.20', description: 'Tip', date: '2026-03-05', categoryId },
-      { amount: '50.00', description: 'Train', date: '2026-04-01', categoryId },
-      { amount: '7.00', description: 'Other', date: '2026-03-03' },
-    ] } }, token);
+    await t.gql(
+      CREATE_EXPENSES,
+      {
+        input: {
+          expenses: [
+            { amount: '100.10', description: 'Hotel', date: '2026-03-02', categoryId },
+            { amount: '0.20', description: 'Tip', date: '2026-03-05', categoryId },
+            { amount: '50.00', description: 'Train', date: '2026-04-01', categoryId },
+            { amount: '7.00', description: 'Other', date: '2026-03-03' },
+          ],
+        },
+      },
+      token,
+    );
   });
 
   it('counts and sums its expenses exactly, with and without a range', async () => {
     const res = await t.gql(DETAIL, { id: categoryId }, token);
     expect(res.data?.node).toMatchObject({
-      name: 'Travel', expenseCount: 3, totalSpent: '150.30', all: '150.30', march: '100.30',
+      name: 'Travel',
+      expenseCount: 3,
+      totalSpent: '150.30',
+      all: '150.30',
+      march: '100.30',
       expenses: { totalCount: 3 },
     });
-    expect(res.data?.node.expenses.nodes.map((e: { date: string }) => e.date)).toEqual(['2026-04-01', '2026-03-05', '2026-03-02']);
+    expect(res.data?.node.expenses.nodes.map((e: { date: string }) => e.date)).toEqual([
+      '2026-04-01',
+      '2026-03-05',
+      '2026-03-02',
+    ]);
   });
 
   it('renames, recolors and replaces keywords', async () => {
-    const res = await t.gql(UPDATE, { input: { id: categoryId, name: 'Trips', color: null, keywords: ['flight', 'hotel'] } }, token);
-    expect(res.data?.updateCategory.category).toMatchObject({ name: 'Trips', color: null, keywords: ['flight', 'hotel'] });
+    const res = await t.gql(
+      UPDATE,
+      { input: { id: categoryId, name: 'Trips', color: null, keywords: ['flight', 'hotel'] } },
+      token,
+    );
+    expect(res.data?.updateCategory.category).toMatchObject({
+      name: 'Trips',
+      color: null,
+      keywords: ['flight', 'hotel'],
+    });
     const clash = await t.gql(UPDATE, { input: { id: categoryId, name: 'GROCERIES' } }, token);
     expect(clash.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const same = await t.gql(UPDATE, { input: { id: categoryId, name: 'trips' } }, token);
@@ -68,9 +104,15 @@ describe('a category with expenses', () => {
   it('deleting it leaves its expenses, uncategorized', async () => {
     const res = await t.gql(DELETE, { id: categoryId }, token);
     expect(res.data?.deleteCategory.deletedId).toBe(categoryId);
-    const left = await t.gql(`{ viewer { expenses(first: 10, filter: { from: "2026-03-01", to: "2026-04-30" }) { totalCount nodes { category { id } categorySource } } } }`, {}, token);
+    const left = await t.gql(
+      `{ viewer { expenses(first: 10, filter: { from: "2026-03-01", to: "2026-04-30" }) { totalCount nodes { category { id } categorySource } } } }`,
+      {},
+      token,
+    );
     expect(left.data?.viewer.expenses.totalCount).toBe(4);
-    const travel = left.data?.viewer.expenses.nodes.filter((n: { categorySource: string }) => n.categorySource === 'UNCATEGORIZED');
+    const travel = left.data?.viewer.expenses.nodes.filter(
+      (n: { categorySource: string }) => n.categorySource === 'UNCATEGORIZED',
+    );
     expect(travel).toHaveLength(3);
     for (const node of travel) expect(node.category).toBeNull();
     const again = await t.gql(DELETE, { id: categoryId }, token);

@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { withSql } from '../helpers/factories.js';
-import { CREATE_CATEGORY, CREATE_EXPENSE, CREATE_EXPENSES, VIEWER_CATEGORIES } from '../helpers/operations.js';
+import {
+  CREATE_CATEGORY,
+  CREATE_EXPENSE,
+  CREATE_EXPENSES,
+  VIEWER_CATEGORIES,
+} from '../helpers/operations.js';
 
 const t = useTestApp();
 let token: string;
@@ -9,39 +14,72 @@ let userId: string;
 let foodId: string;
 
 async function expenseCount(): Promise<number> {
-  return withSql(t.databaseUrl, async (sql) => Number((await sql`select count(*) from expenses`)[0]?.count));
+  return withSql(t.databaseUrl, async (sql) =>
+    Number((await sql`select count(*) from expenses`)[0]?.count),
+  );
 }
 
 beforeAll(async () => {
   ({ token, id: userId } = await t.signUp({ currency: 'EUR' }));
   const categories = await t.gql(VIEWER_CATEGORIES, {}, token);
-  foodId = categories.data?.viewer.categories.nodes.find((c: { name: string }) => c.name === 'Food & Dining').id;
+  foodId = categories.data?.viewer.categories.nodes.find(
+    (c: { name: string }) => c.name === 'Food & Dining',
+  ).id;
 });
 
 describe('createExpense', () => {
   it('creates an expense with every field and exact money', async () => {
-    const res = await t.gql(CREATE_EXPENSE, {
-      input: { amount: '12.5', description: ' Lunch ', merchant: 'Cafe Rio', date: '2026-03-01', categoryId: foodId, currency: 'usd' },
-    }, token);
+    const res = await t.gql(
+      CREATE_EXPENSE,
+      {
+        input: {
+          amount: '12.5',
+          description: ' Lunch ',
+          merchant: 'Cafe Rio',
+          date: '2026-03-01',
+          categoryId: foodId,
+          currency: 'usd',
+        },
+      },
+      token,
+    );
     expect(res.errors).toBeUndefined();
     const expense = res.data?.createExpense.expense;
     expect(expense).toMatchObject({
-      amount: '12.50', currency: 'USD', description: 'Lunch', merchant: 'Cafe Rio', date: '2026-03-01',
-      categorySource: 'MANUAL', category: { id: foodId, name: 'Food & Dining' }, user: { id: userId },
+      amount: '12.50',
+      currency: 'USD',
+      description: 'Lunch',
+      merchant: 'Cafe Rio',
+      date: '2026-03-01',
+      categorySource: 'MANUAL',
+      category: { id: foodId, name: 'Food & Dining' },
+      user: { id: userId },
     });
     expect(expense.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(Buffer.from(expense.id, 'base64').toString()).toMatch(/^Expense:\d+$/);
   });
 
   it('keeps the largest amounts exact', async () => {
-    const res = await t.gql(CREATE_EXPENSE, { input: { amount: '999999999999.99', description: 'Big' } }, token);
+    const res = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '999999999999.99', description: 'Big' } },
+      token,
+    );
     expect(res.data?.createExpense.expense.amount).toBe('999999999999.99');
   });
 
-  it('defaults currency to the user\'s, date to today, and is PENDING without a category', async () => {
-    const res = await t.gql(CREATE_EXPENSE, { input: { amount: '3', description: 'Mystery' } }, token);
+  it("defaults currency to the user's, date to today, and is PENDING without a category", async () => {
+    const res = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '3', description: 'Mystery' } },
+      token,
+    );
     expect(res.data?.createExpense.expense).toMatchObject({
-      amount: '3.00', currency: 'EUR', merchant: null, categorySource: 'PENDING', category: null,
+      amount: '3.00',
+      currency: 'EUR',
+      merchant: null,
+      categorySource: 'PENDING',
+      category: null,
       date: new Date().toISOString().slice(0, 10),
     });
   });
@@ -62,16 +100,30 @@ describe('createExpense', () => {
     ['an Expense ID as categoryId', { categoryId: Buffer.from('Expense:1').toString('base64') }],
   ])('refuses %s with BAD_USER_INPUT and writes nothing', async (_name, override) => {
     const before = await expenseCount();
-    const res = await t.gql(CREATE_EXPENSE, { input: { amount: '1.00', description: 'ok', ...override } }, token);
+    const res = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '1.00', description: 'ok', ...override } },
+      token,
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).not.toMatch(/select|insert|at .*\.ts/i);
     expect(await expenseCount()).toBe(before);
   });
 
-  it('answers NOT_FOUND for another user\'s category', async () => {
+  it("answers NOT_FOUND for another user's category", async () => {
     const other = await t.signUp();
     const theirs = await t.gql(CREATE_CATEGORY, { input: { name: 'Private' } }, other.token);
-    const res = await t.gql(CREATE_EXPENSE, { input: { amount: '1.00', description: 'x', categoryId: theirs.data?.createCategory.category.id } }, token);
+    const res = await t.gql(
+      CREATE_EXPENSE,
+      {
+        input: {
+          amount: '1.00',
+          description: 'x',
+          categoryId: theirs.data?.createCategory.category.id,
+        },
+      },
+      token,
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
@@ -93,7 +145,10 @@ describe('createExpenses (bulk)', () => {
     const res = await t.gqlCounted(CREATE_EXPENSES, { input: { expenses } }, token);
     expect(res.errors).toBeUndefined();
     expect(res.data?.createExpenses.count).toBe(1000);
-    expect(res.data?.createExpenses.expenses[999]).toMatchObject({ description: 'bulk 999', amount: '50.99' });
+    expect(res.data?.createExpenses.expenses[999]).toMatchObject({
+      description: 'bulk 999',
+      amount: '50.99',
+    });
     expect(await expenseCount()).toBe(before + 1000);
     // user lookup (currency), category ownership check, the insert.
     expect(res.sql).toBeLessThanOrEqual(3);
@@ -108,8 +163,22 @@ describe('createExpenses (bulk)', () => {
     ];
     const res = await t.gql(CREATE_EXPENSES, { input: { expenses } }, token);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const again = await t.gql(CREATE_EXPENSES, { input: { expenses: [{ amount: '1.00', description: 'x' }, { amount: '1.00', description: '' }] } }, token);
-    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'expenses[1].description' });
+    const again = await t.gql(
+      CREATE_EXPENSES,
+      {
+        input: {
+          expenses: [
+            { amount: '1.00', description: 'x' },
+            { amount: '1.00', description: '' },
+          ],
+        },
+      },
+      token,
+    );
+    expect(again.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'expenses[1].description',
+    });
     expect(await expenseCount()).toBe(before);
   });
 
@@ -127,30 +196,60 @@ describe('updateExpense and deleteExpense', () => {
   const DELETE = `mutation($id: ID!) { deleteExpense(input: { id: $id }) { deletedId } }`;
 
   it('changes only the given fields', async () => {
-    const created = await t.gql(CREATE_EXPENSE, { input: { amount: '10.00', description: 'Taxi', merchant: 'Cab Co', date: '2026-01-02' } }, token);
+    const created = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '10.00', description: 'Taxi', merchant: 'Cab Co', date: '2026-01-02' } },
+      token,
+    );
     const id = created.data?.createExpense.expense.id;
     const res = await t.gql(UPDATE, { input: { id, amount: '11.1', categoryId: foodId } }, token);
     expect(res.data?.updateExpense.expense).toMatchObject({
-      id, amount: '11.10', description: 'Taxi', merchant: 'Cab Co', date: '2026-01-02',
-      categorySource: 'MANUAL', category: { name: 'Food & Dining' },
+      id,
+      amount: '11.10',
+      description: 'Taxi',
+      merchant: 'Cab Co',
+      date: '2026-01-02',
+      categorySource: 'MANUAL',
+      category: { name: 'Food & Dining' },
     });
     const cleared = await t.gql(UPDATE, { input: { id, merchant: null, categoryId: null } }, token);
-    expect(cleared.data?.updateExpense.expense).toMatchObject({ merchant: null, category: null, categorySource: 'UNCATEGORIZED' });
+    expect(cleared.data?.updateExpense.expense).toMatchObject({
+      merchant: null,
+      category: null,
+      categorySource: 'UNCATEGORIZED',
+    });
   });
 
   it('validates before writing', async () => {
-    const created = await t.gql(CREATE_EXPENSE, { input: { amount: '10.00', description: 'Keep' } }, token);
+    const created = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '10.00', description: 'Keep' } },
+      token,
+    );
     const id = created.data?.createExpense.expense.id;
-    for (const input of [{ id, amount: '-1' }, { id, description: '' }, { id, date: '2026-13-01' }, { id: 'nope', amount: '1' }]) {
+    for (const input of [
+      { id, amount: '-1' },
+      { id, description: '' },
+      { id, date: '2026-13-01' },
+      { id: 'nope', amount: '1' },
+    ]) {
       const res = await t.gql(UPDATE, { input }, token);
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
-    const node = await t.gql('query($id: ID!) { node(id: $id) { ... on Expense { amount description } } }', { id }, token);
+    const node = await t.gql(
+      'query($id: ID!) { node(id: $id) { ... on Expense { amount description } } }',
+      { id },
+      token,
+    );
     expect(node.data?.node).toEqual({ amount: '10.00', description: 'Keep' });
   });
 
   it('deletes and then answers NOT_FOUND', async () => {
-    const created = await t.gql(CREATE_EXPENSE, { input: { amount: '1.00', description: 'Gone soon' } }, token);
+    const created = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '1.00', description: 'Gone soon' } },
+      token,
+    );
     const id = created.data?.createExpense.expense.id;
     const res = await t.gql(DELETE, { id }, token);
     expect(res.data?.deleteExpense.deletedId).toBe(id);

@@ -7,7 +7,16 @@ let token: string;
 /** All expense ids in DATE_DESC order (ties broken by id, newest id first). */
 let expected: string[];
 
-interface Page { totalCount: number; edges: { cursor: string; node: { id: string; amount: string; date: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null } }
+interface Page {
+  totalCount: number;
+  edges: { cursor: string; node: { id: string; amount: string; date: string } }[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+}
 
 async function page(vars: Record<string, unknown>): Promise<Page> {
   const res = await t.gql(EXPENSE_PAGE, vars, token);
@@ -81,25 +90,31 @@ describe('backward pagination (last/before)', () => {
 });
 
 describe('orderings', () => {
-  it.each(['DATE_ASC', 'AMOUNT_DESC', 'AMOUNT_ASC', 'CREATED_DESC'])('%s pages without gaps or repeats', async (orderBy) => {
-    const all = await page({ first: 100, orderBy });
-    const seen: string[] = [];
-    let after: string | null = null;
-    do {
-      const p: Page = await page({ first: 4, after, orderBy });
-      seen.push(...p.edges.map((e) => e.node.id));
-      after = p.pageInfo.hasNextPage ? p.pageInfo.endCursor : null;
-    } while (after);
-    expect(seen).toEqual(all.edges.map((e) => e.node.id));
-    expect(new Set(seen).size).toBe(25);
-    if (orderBy === 'AMOUNT_ASC') {
-      const amounts = all.edges.map((e) => Number(e.node.amount));
-      expect(amounts).toEqual([...amounts].sort((a, b) => a - b));
-    }
-  });
+  it.each(['DATE_ASC', 'AMOUNT_DESC', 'AMOUNT_ASC', 'CREATED_DESC'])(
+    '%s pages without gaps or repeats',
+    async (orderBy) => {
+      const all = await page({ first: 100, orderBy });
+      const seen: string[] = [];
+      let after: string | null = null;
+      do {
+        const p: Page = await page({ first: 4, after, orderBy });
+        seen.push(...p.edges.map((e) => e.node.id));
+        after = p.pageInfo.hasNextPage ? p.pageInfo.endCursor : null;
+      } while (after);
+      expect(seen).toEqual(all.edges.map((e) => e.node.id));
+      expect(new Set(seen).size).toBe(25);
+      if (orderBy === 'AMOUNT_ASC') {
+        const amounts = all.edges.map((e) => Number(e.node.amount));
+        expect(amounts).toEqual([...amounts].sort((a, b) => a - b));
+      }
+    },
+  );
 
   it('filters and counts within the filter', async () => {
-    const p = await page({ first: 100, filter: { from: '2026-05-02', minAmount: '2.00', maxAmount: '3.00', search: 'E1' } });
+    const p = await page({
+      first: 100,
+      filter: { from: '2026-05-02', minAmount: '2.00', maxAmount: '3.00', search: 'E1' },
+    });
     for (const edge of p.edges) {
       expect(edge.node.date >= '2026-05-02').toBe(true);
       expect(['2.00', '3.00']).toContain(edge.node.amount);
@@ -115,8 +130,19 @@ describe('bad pagination input', () => {
     ['a negative first', { first: -1 }],
     ['first and last together', { first: 2, last: 2 }],
     ['a garbage cursor', { first: 2, after: 'garbage' }],
-    ['a forged cursor with SQL in it', { first: 2, after: Buffer.from(JSON.stringify(['DATE_DESC', "2026-01-01'; drop table expenses; --", 1])).toString('base64url') }],
-    ['a cursor from another ordering', { first: 2, orderBy: 'AMOUNT_DESC', after: 'FROM_DATE_DESC' }],
+    [
+      'a forged cursor with SQL in it',
+      {
+        first: 2,
+        after: Buffer.from(
+          JSON.stringify(['DATE_DESC', "2026-01-01'; drop table expenses; --", 1]),
+        ).toString('base64url'),
+      },
+    ],
+    [
+      'a cursor from another ordering',
+      { first: 2, orderBy: 'AMOUNT_DESC', after: 'FROM_DATE_DESC' },
+    ],
   ])('refuses %s with BAD_USER_INPUT', async (_name, vars) => {
     const args = { ...vars } as Record<string, unknown>;
     if (args.after === 'FROM_DATE_DESC') args.after = (await page({ first: 1 })).pageInfo.endCursor;
@@ -127,7 +153,11 @@ describe('bad pagination input', () => {
   it('a cursor stays valid after its row is deleted', async () => {
     const first = await page({ first: 5 });
     const cursorRow = first.edges[4]?.node.id;
-    await t.gql('mutation($id: ID!) { deleteExpense(input: { id: $id }) { deletedId } }', { id: cursorRow }, token);
+    await t.gql(
+      'mutation($id: ID!) { deleteExpense(input: { id: $id }) { deletedId } }',
+      { id: cursorRow },
+      token,
+    );
     const next = await page({ first: 5, after: first.pageInfo.endCursor });
     expect(next.edges.map((e) => e.node.id)).toEqual(expected.slice(5, 10));
   });

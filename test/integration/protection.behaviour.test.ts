@@ -28,7 +28,9 @@ describe('query limits', () => {
     const query = `query($n: Int) { viewer { categories(first: $n) { nodes { expenses(first: $n) { nodes { user { categories(first: $n) { nodes { name } } } } } } } } }`;
     const { token } = await t.signUp();
     expect((await t.gql(query, { n: 2 }, token)).errors).toBeUndefined();
-    expect((await t.gql(query, { n: 100 }, token)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect((await t.gql(query, { n: 100 }, token)).errors?.[0]?.extensions?.code).toBe(
+      'QUERY_TOO_COMPLEX',
+    );
   });
 
   it('refuses more than 15 aliases', async () => {
@@ -43,7 +45,10 @@ describe('query limits', () => {
     const response = await t.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `{ viewer { id } }`, variables: { pad: 'x'.repeat(1_100_000) } }),
+      body: JSON.stringify({
+        query: `{ viewer { id } }`,
+        variables: { pad: 'x'.repeat(1_100_000) },
+      }),
     });
     expect(response.status).toBe(413);
   });
@@ -73,8 +78,12 @@ describe('operational routes', () => {
     const { token } = await t.signUp();
     await t.gql('query Dashboard { viewer { expenses { totalCount } } }', {}, token);
     const text = await (await t.fetch('/metrics')).text();
-    expect(text).toMatch(/graphql_operations_total\{operation="Dashboard",type="query",outcome="ok"\} [1-9]/);
-    expect(text).toMatch(/graphql_operation_duration_seconds_bucket\{le="[^"]+",operation="Dashboard",type="query"\}/);
+    expect(text).toMatch(
+      /graphql_operations_total\{operation="Dashboard",type="query",outcome="ok"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /graphql_operation_duration_seconds_bucket\{le="[^"]+",operation="Dashboard",type="query"\}/,
+    );
     expect(text).toMatch(/graphql_sql_statements_per_request_count\{operation="Dashboard"\} [1-9]/);
     expect(text).toMatch(/db_pool_connections\{state="max"\} 10/);
     expect(text).toMatch(/db_pool_connections\{state="open"\} [1-9]/);
@@ -85,7 +94,14 @@ describe('operational routes', () => {
 describe('with Redis configured', () => {
   async function readyWith(redisUrl: string) {
     const db = await createTestDatabase();
-    const app = await createApp(loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: redisUrl, JWT_SECRET: 'x'.repeat(40) }));
+    const app = await createApp(
+      loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: db.url,
+        REDIS_URL: redisUrl,
+        JWT_SECRET: 'x'.repeat(40),
+      }),
+    );
     try {
       const response = await app.yoga.fetch('http://localhost/ready');
       return { status: response.status, body: await response.json() };
@@ -96,7 +112,10 @@ describe('with Redis configured', () => {
   }
 
   it('/ready checks Redis too', async () => {
-    expect(await readyWith('redis://127.0.0.1:6379')).toEqual({ status: 200, body: { status: 'ready', checks: { postgres: 'ok', redis: 'ok' } } });
+    expect(await readyWith('redis://127.0.0.1:6379')).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { postgres: 'ok', redis: 'ok' } },
+    });
   });
 
   it('/ready is 503 when Redis is unreachable', async () => {
@@ -109,15 +128,24 @@ describe('with Redis configured', () => {
 describe('masked errors', () => {
   it('an unexpected failure is INTERNAL_SERVER_ERROR with no SQL or stack, and /ready turns 503', async () => {
     const db = await createTestDatabase();
-    const app = await createApp(loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40) }));
+    const app = await createApp(
+      loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40) }),
+    );
     const post = (query: string, token?: string) =>
       app.yoga.fetch('http://localhost/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify({ query }),
       });
     try {
-      const signUp = await (await post('mutation { signUp(input: { email: "m@example.com", name: "M", password: "password123" }) { token } }')).json();
+      const signUp = await (
+        await post(
+          'mutation { signUp(input: { email: "m@example.com", name: "M", password: "password123" }) { token } }',
+        )
+      ).json();
       const token = signUp.data.signUp.token;
       await app.pool.end();
       const response = await post('{ viewer { expenses { totalCount } } }', token);

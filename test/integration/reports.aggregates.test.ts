@@ -12,21 +12,37 @@ beforeAll(async () => {
   const categories = (await t.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer.categories.nodes;
   food = categories.find((c: { name: string }) => c.name === 'Food & Dining').id;
   transport = categories.find((c: { name: string }) => c.name === 'Transport').id;
-  await t.gql(CREATE_EXPENSES, { input: { expenses: [
-    { amount: '0.10', description: 'a', date: '2026-06-01', categoryId: food },
-    { amount: '0.20', description: 'b', date: '2026-06-01', categoryId: food },
-    { amount: '30.00', description: 'c', date: '2026-06-03', categoryId: transport },
-    { amount: '5.55', description: 'd', date: '2026-06-03' },
-    { amount: '99.99', description: 'outside', date: '2026-07-01', categoryId: food },
-  ] } }, token);
+  await t.gql(
+    CREATE_EXPENSES,
+    {
+      input: {
+        expenses: [
+          { amount: '0.10', description: 'a', date: '2026-06-01', categoryId: food },
+          { amount: '0.20', description: 'b', date: '2026-06-01', categoryId: food },
+          { amount: '30.00', description: 'c', date: '2026-06-03', categoryId: transport },
+          { amount: '5.55', description: 'd', date: '2026-06-03' },
+          { amount: '99.99', description: 'outside', date: '2026-07-01', categoryId: food },
+        ],
+      },
+    },
+    token,
+  );
   // Another user's spending on the same days must not leak into the figures.
   const other = await t.signUp();
-  await t.gql(CREATE_EXPENSES, { input: { expenses: [{ amount: '1000.00', description: 'x', date: '2026-06-01' }] } }, other.token);
+  await t.gql(
+    CREATE_EXPENSES,
+    { input: { expenses: [{ amount: '1000.00', description: 'x', date: '2026-06-01' }] } },
+    other.token,
+  );
 });
 
 describe('summary', () => {
   it('totals exactly, largest category first, uncategorized as null', async () => {
-    const res = await t.gql(`{ viewer { summary(from: "2026-06-01", to: "2026-06-30") { total count byCategory { category { name } total count } } } }`, {}, token);
+    const res = await t.gql(
+      `{ viewer { summary(from: "2026-06-01", to: "2026-06-30") { total count byCategory { category { name } total count } } } }`,
+      {},
+      token,
+    );
     expect(res.data?.viewer.summary).toEqual({
       total: '35.85',
       count: 4,
@@ -39,16 +55,28 @@ describe('summary', () => {
   });
 
   it('is zero for an empty range and refuses from after to', async () => {
-    const empty = await t.gql(`{ viewer { summary(from: "2020-01-01", to: "2020-01-31") { total count byCategory { total } } } }`, {}, token);
+    const empty = await t.gql(
+      `{ viewer { summary(from: "2020-01-01", to: "2020-01-31") { total count byCategory { total } } } }`,
+      {},
+      token,
+    );
     expect(empty.data?.viewer.summary).toEqual({ total: '0.00', count: 0, byCategory: [] });
-    const bad = await t.gql(`{ viewer { summary(from: "2026-07-01", to: "2026-06-01") { total } } }`, {}, token);
+    const bad = await t.gql(
+      `{ viewer { summary(from: "2026-07-01", to: "2026-06-01") { total } } }`,
+      {},
+      token,
+    );
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 
 describe('dailyMetrics', () => {
   it('gives one zero-filled row per day', async () => {
-    const res = await t.gql(`{ viewer { dailyMetrics(from: "2026-05-31", to: "2026-06-03") { date total count } } }`, {}, token);
+    const res = await t.gql(
+      `{ viewer { dailyMetrics(from: "2026-05-31", to: "2026-06-03") { date total count } } }`,
+      {},
+      token,
+    );
     expect(res.data?.viewer.dailyMetrics).toEqual([
       { date: '2026-05-31', total: '0.00', count: 0 },
       { date: '2026-06-01', total: '0.30', count: 2 },
@@ -58,9 +86,17 @@ describe('dailyMetrics', () => {
   });
 
   it('refuses ranges over a year and impossible dates', async () => {
-    const long = await t.gql(`{ viewer { dailyMetrics(from: "2020-01-01", to: "2026-01-01") { date } } }`, {}, token);
+    const long = await t.gql(
+      `{ viewer { dailyMetrics(from: "2020-01-01", to: "2026-01-01") { date } } }`,
+      {},
+      token,
+    );
     expect(long.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const impossible = await t.gql(`{ viewer { dailyMetrics(from: "2026-02-29", to: "2026-03-01") { date } } }`, {}, token);
+    const impossible = await t.gql(
+      `{ viewer { dailyMetrics(from: "2026-02-29", to: "2026-03-01") { date } } }`,
+      {},
+      token,
+    );
     expect(impossible.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -49,11 +49,31 @@ export const expenses = pgTable(
     check('expenses_amount_positive', sql`${t.amount} > 0`),
     // Keyset indexes: one per ordering the API offers, for a user's list and a category's list.
     // DATE_ASC walks the DATE_DESC index backwards.
-    index('expenses_user_date_idx').on(t.userId, t.expenseDate.desc().nullsFirst(), t.id.desc().nullsFirst()),
-    index('expenses_user_amount_idx').on(t.userId, t.amount.desc().nullsFirst(), t.id.desc().nullsFirst()),
-    index('expenses_user_created_idx').on(t.userId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
-    index('expenses_category_date_idx').on(t.categoryId, t.expenseDate.desc().nullsFirst(), t.id.desc().nullsFirst()),
-    index('expenses_category_amount_idx').on(t.categoryId, t.amount.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('expenses_user_date_idx').on(
+      t.userId,
+      t.expenseDate.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('expenses_user_amount_idx').on(
+      t.userId,
+      t.amount.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('expenses_user_created_idx').on(
+      t.userId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('expenses_category_date_idx').on(
+      t.categoryId,
+      t.expenseDate.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('expenses_category_amount_idx').on(
+      t.categoryId,
+      t.amount.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
   ],
 );
 

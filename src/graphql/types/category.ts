@@ -1,3 +1,4 @@
+import type { Context } from '../../context.js';
 import {
   deleteCategory,
   findCategoryNameClash,
@@ -7,7 +8,6 @@ import {
 } from '../../db/queries/categories.js';
 import { uncategorizeExpenses } from '../../db/queries/expenses.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
-import type { Context } from '../../context.js';
 import { readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -26,7 +26,9 @@ builder.node(CategoryRef, {
   id: { resolve: (category) => category.id },
   loadMany: async (ids, ctx) => {
     const rows = await ctx.loaders.categoryById.loadMany(ids.map(Number));
-    return rows.map((row) => (row instanceof Error ? null : readable(ctx.viewer, row, (c) => c.userId)));
+    return rows.map((row) =>
+      row instanceof Error ? null : readable(ctx.viewer, row, (c) => c.userId),
+    );
   },
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -56,7 +58,11 @@ builder.node(CategoryRef, {
     ),
     expenseCount: t.int({
       resolve: (category, _args, ctx) =>
-        ctx.loaders.expenseCountByOwner.load({ ownerId: category.id, owner: 'category', filter: {} }),
+        ctx.loaders.expenseCountByOwner.load({
+          ownerId: category.id,
+          owner: 'category',
+          filter: {},
+        }),
     }),
     totalSpent: t.field({
       type: 'Decimal',
@@ -127,7 +133,9 @@ builder.mutationFields((t) => ({
       const keywords = check.keywords(input.keywords ?? [], 'keywords');
       await uniqueName(ctx, viewer.id, name);
       const [category] = await guardNameRace(name, () =>
-        ctx.db.transaction((tx) => insertCategories(tx, [{ userId: viewer.id, name, color, keywords }])),
+        ctx.db.transaction((tx) =>
+          insertCategories(tx, [{ userId: viewer.id, name, color, keywords }]),
+        ),
       );
       if (!category) throw new Error('insert returned no category');
       return { category };

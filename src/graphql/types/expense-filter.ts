@@ -31,12 +31,17 @@ export function parseExpenseFilter(input: FilterInput | null | undefined): Expen
   }
   if (input.minAmount != null) filter.minAmount = input.minAmount;
   if (input.maxAmount != null) filter.maxAmount = input.maxAmount;
-  if (filter.minAmount && filter.maxAmount && compareDecimal(filter.minAmount, filter.maxAmount) > 0) {
+  if (
+    filter.minAmount &&
+    filter.maxAmount &&
+    compareDecimal(filter.minAmount, filter.maxAmount) > 0
+  ) {
     throw badInput('filter.minAmount must not exceed filter.maxAmount', 'filter.minAmount');
   }
   if (input.search != null) {
     const search = input.search.trim();
-    if (search.length > 200) throw badInput('filter.search must be at most 200 characters', 'filter.search');
+    if (search.length > 200)
+      throw badInput('filter.search must be at most 200 characters', 'filter.search');
     if (search !== '') filter.search = search;
   }
   return filter;

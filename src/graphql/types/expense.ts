@@ -1,3 +1,4 @@
+import type { Context, Viewer } from '../../context.js';
 import {
   deleteExpense,
   type ExpensePatch,
@@ -6,7 +7,6 @@ import {
   updateExpense,
 } from '../../db/queries/expenses.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
-import type { Context, Viewer } from '../../context.js';
 import { readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -21,7 +21,9 @@ builder.node(ExpenseRef, {
   id: { resolve: (expense) => expense.id },
   loadMany: async (ids, ctx) => {
     const rows = await ctx.loaders.expenseById.loadMany(ids.map(Number));
-    return rows.map((row) => (row instanceof Error ? null : readable(ctx.viewer, row, (e) => e.userId)));
+    return rows.map((row) =>
+      row instanceof Error ? null : readable(ctx.viewer, row, (e) => e.userId),
+    );
   },
   fields: (t) => ({
     amount: t.field({ type: 'Decimal', resolve: (expense) => expense.amount }),
@@ -37,7 +39,10 @@ builder.node(ExpenseRef, {
       resolve: (expense, _args, ctx) =>
         expense.categoryId === null ? null : ctx.loaders.categoryById.load(expense.categoryId),
     }),
-    categorySource: t.field({ type: CategorySourceEnum, resolve: (expense) => expense.categorySource }),
+    categorySource: t.field({
+      type: CategorySourceEnum,
+      resolve: (expense) => expense.categorySource,
+    }),
     user: t.field({
       type: UserRef,
       resolve: async (expense, _args, ctx) => {
@@ -52,7 +57,9 @@ builder.node(ExpenseRef, {
 export const ExpenseConnection = countedConnection(ExpenseRef, 'ExpenseConnection');
 
 const ExpensePayload = builder.objectRef<{ expense: ExpenseRow }>('ExpensePayload').implement({
-  fields: (t) => ({ expense: t.field({ type: ExpenseRef, resolve: (payload) => payload.expense }) }),
+  fields: (t) => ({
+    expense: t.field({ type: ExpenseRef, resolve: (payload) => payload.expense }),
+  }),
 });
 
 const CreateExpensesPayload = builder
@@ -106,7 +113,12 @@ async function requireOwnCategories(ctx: Context, viewer: Viewer, ids: readonly 
 }
 
 /** Validates one input into a row; `at` prefixes field names in errors (e.g. "expenses[3]."). */
-function toNewExpense(input: CreateInput, viewer: Viewer, userCurrency: string, at: string): NewExpense {
+function toNewExpense(
+  input: CreateInput,
+  viewer: Viewer,
+  userCurrency: string,
+  at: string,
+): NewExpense {
   const categoryId =
     input.categoryId == null ? null : requireId(input.categoryId, 'Category', `${at}categoryId`);
   return {
@@ -121,7 +133,11 @@ function toNewExpense(input: CreateInput, viewer: Viewer, userCurrency: string, 
   };
 }
 
-async function createAll(ctx: Context, inputs: readonly CreateInput[], prefix: (i: number) => string) {
+async function createAll(
+  ctx: Context,
+  inputs: readonly CreateInput[],
+  prefix: (i: number) => string,
+) {
   const viewer = requireViewer(ctx);
   const user = await ctx.loaders.userById.load(viewer.id);
   if (!user) throw notFound('User');
@@ -164,8 +180,10 @@ builder.mutationFields((t) => ({
       const id = requireId(input.id, 'Expense', 'id');
       const patch: ExpensePatch = {};
       if (input.amount != null) patch.amount = check.positiveAmount(input.amount, 'amount');
-      if (input.description != null) patch.description = check.text(input.description, 'description', 500);
-      if (input.merchant !== undefined) patch.merchant = check.optionalText(input.merchant, 'merchant', 200);
+      if (input.description != null)
+        patch.description = check.text(input.description, 'description', 500);
+      if (input.merchant !== undefined)
+        patch.merchant = check.optionalText(input.merchant, 'merchant', 200);
       if (input.date != null) patch.expenseDate = input.date;
       if (input.categoryId === null) {
         patch.categoryId = null;

@@ -1,10 +1,10 @@
-import { hashPassword, verifyPassword, DUMMY_HASH } from '../../auth/password.js';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../auth/password.js';
 import type { Role } from '../../auth/tokens.js';
+import type { Context } from '../../context.js';
 import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
 import { insertCategories } from '../../db/queries/categories.js';
 import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
-import type { Context } from '../../context.js';
 import { readable, requireAdmin } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -20,16 +20,18 @@ import {
 } from '../pagination.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
 import * as check from '../validate.js';
-import { ExpenseFilterInput } from './expense-filter.js';
-import { ExpenseOrderEnum } from './expense-order.js';
 import { CategoryConnection } from './category.js';
 import { ExpenseConnection } from './expense.js';
+import { ExpenseFilterInput } from './expense-filter.js';
+import { ExpenseOrderEnum } from './expense-order.js';
 
 builder.node(UserRef, {
   id: { resolve: (user) => user.id },
   loadMany: async (ids, ctx) => {
     const rows = await ctx.loaders.userById.loadMany(ids.map(Number));
-    return rows.map((row) => (row instanceof Error ? null : readable(ctx.viewer, row, (u) => u.id)));
+    return rows.map((row) =>
+      row instanceof Error ? null : readable(ctx.viewer, row, (u) => u.id),
+    );
   },
   fields: (t) => ({
     email: t.exposeString('email'),
@@ -131,7 +133,10 @@ function roleFor(ctx: Context, email: string): Role {
 }
 
 async function authPayload(ctx: Context, user: UserRow) {
-  const token = await ctx.tokens.sign({ sub: encodeId('User', user.id), role: roleFor(ctx, user.email) });
+  const token = await ctx.tokens.sign({
+    sub: encodeId('User', user.id),
+    role: roleFor(ctx, user.email),
+  });
   return { token, user };
 }
 
