@@ -89,8 +89,6 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       tokens,
       onQuery: () => metrics.sqlStatements.inc(),
     }) as never,
-    // Complexity depends on variables, so a validation result cannot be reused by document.
-    parserAndValidationCache: { validationCache: false },
     maskedErrors: { maskError: createMaskError(log) },
     plugins: [
       useBodyLimit(config.limits.maxBodyBytes),

@@ -1,17 +1,18 @@
 /**
- * Query-safety limits as validation rules, so an over-limit operation fails with
- * QUERY_TOO_COMPLEX before any resolver runs. Complexity and depth come from the Pothos
- * complexity plugin (connections count their children once per requested row); aliases are
- * counted here (a dozen lines; no maintained library offers the rule for yoga alone with our code).
+ * Query-safety limits, enforced before any resolver runs (QUERY_TOO_COMPLEX). Aliases depend on
+ * the document alone, so their rule joins validation (which yoga caches per document). Depth and
+ * complexity depend on variables too (`first: $n`), so they are measured for each execution with
+ * the Pothos complexity rule (connections count their children once per requested row).
  */
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, type ValidationRule } from 'graphql';
+import { GraphQLError, validate, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 
 const tooComplex = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
+/** Counts aliases in a document (a dozen lines; graphql-armor's rule would bring its own codes). */
 function aliasLimitRule(max: number): ValidationRule {
   return (context) => {
     let aliases = 0;
@@ -27,29 +28,28 @@ function aliasLimitRule(max: number): ValidationRule {
 
 export function useQueryLimits(limits: Config['limits']): Plugin {
   return {
-    onValidate({ addValidationRule, context }) {
-      const { params } = context as { params?: { variables?: unknown; operationName?: string } };
+    onValidate({ addValidationRule }) {
       addValidationRule(aliasLimitRule(limits.maxAliases));
-      addValidationRule(
-        createComplexityRule({
-          context: context as object,
-          variableValues: (params?.variables ?? {}) as Record<string, unknown>,
-          operationName: params?.operationName ?? null,
-          validate: ({ complexity, depth }, reportError) => {
-            if (depth > limits.maxDepth) {
-              reportError(
-                tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`),
-              );
-            } else if (complexity > limits.maxComplexity) {
-              reportError(
-                tooComplex(
-                  `Query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`,
-                ),
-              );
-            }
-          },
-        }),
-      );
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const rule = createComplexityRule({
+        context: args.contextValue as object,
+        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+        operationName: args.operationName ?? null,
+        validate: ({ complexity, depth }, reportError) => {
+          if (depth > limits.maxDepth) {
+            reportError(tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`));
+          } else if (complexity > limits.maxComplexity) {
+            reportError(
+              tooComplex(
+                `Query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`,
+              ),
+            );
+          }
+        },
+      });
+      const errors = validate(args.schema, args.document, [rule]);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
     },
   };
 }

@@ -1,0 +1,85 @@
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExpenseOrder, pageExpensesByOwner } from '../../src/db/queries/expenses.js';
+import { seed } from '../../src/db/seed.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+/**
+ * The SQL the loaders send, run through EXPLAIN on a seeded database: lists must walk a keyset
+ * index from the cursor (no Sort over the user's rows), however deep the page.
+ */
+let pool: postgres.Sql;
+let drop: () => Promise<void>;
+let userId: number;
+const captured: { query: string; params: unknown[] }[] = [];
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  pool = postgres(db.url, { max: 2, onnotice: () => {} });
+  await seed(pool, { users: 2, expenses: 40_000 });
+  userId = (await pool`select id from users order by id limit 1`)[0]?.id;
+});
+afterAll(async () => {
+  await pool.end();
+  await drop();
+});
+
+async function plan(run: (db: ReturnType<typeof drizzle>) => Promise<unknown>): Promise<string> {
+  captured.length = 0;
+  const db = drizzle(pool, {
+    logger: { logQuery: (query, params) => captured.push({ query, params }) },
+  });
+  await run(db);
+  const last = captured.at(-1);
+  if (!last) throw new Error('no query captured');
+  const rows = await pool.unsafe(`explain ${last.query}`, last.params as never[]);
+  return rows.map((row) => row['QUERY PLAN']).join('\n');
+}
+
+describe('query plans', () => {
+  it.each<ExpenseOrder>(['DATE_DESC', 'DATE_ASC', 'AMOUNT_DESC', 'AMOUNT_ASC', 'CREATED_DESC'])(
+    'the first page in %s order walks an index without sorting',
+    async (order) => {
+      const text = await plan((db) =>
+        pageExpensesByOwner(db, 'user', [userId], {}, order, {
+          limit: 21,
+          backward: false,
+          cursor: null,
+        }),
+      );
+      expect(text).toMatch(/Index Scan( Backward)? using expenses_user_\w+_idx/);
+      expect(text).not.toMatch(/Sort/);
+    },
+  );
+
+  it('a page 15,000 rows deep starts at the cursor in the index', async () => {
+    const [deep] =
+      await pool`select expense_date::text as d, id from expenses where user_id = ${userId}
+      order by expense_date desc, id desc offset 15000 limit 1`;
+    const text = await plan((db) =>
+      pageExpensesByOwner(db, 'user', [userId], {}, 'DATE_DESC', {
+        limit: 21,
+        backward: false,
+        cursor: { value: deep?.d, id: deep?.id },
+      }),
+    );
+    expect(text).toMatch(/Index Cond: \(\(user_id = o\.id\) AND \(ROW\(expense_date, id\) < ROW/);
+    expect(text).not.toMatch(/Sort/);
+  });
+
+  it("a category's page uses the category index", async () => {
+    const [category] =
+      await pool`select category_id as id from expenses where category_id is not null limit 1`;
+    const text = await plan((db) =>
+      pageExpensesByOwner(db, 'category', [category?.id], {}, 'DATE_DESC', {
+        limit: 6,
+        backward: true,
+        cursor: null,
+      }),
+    );
+    expect(text).toMatch(/Index Scan( Backward)? using expenses_category_date_idx/);
+    expect(text).not.toMatch(/Sort/);
+  });
+});
