@@ -5,7 +5,7 @@
  * the Pothos complexity rule (connections count their children once per requested row).
  */
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, validate, type ValidationRule } from 'graphql';
+import { GraphQLError, type ValidationRule, validate } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 
