@@ -2,7 +2,14 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type CategoryRow, categories } from '../schema/categories.js';
 import { categoryKeywords } from '../schema/category-keywords.js';
-import { type KeysetWindow, keysetCondition, keysetOrderBy, type SortKey } from './keyset.js';
+import {
+  bigintArray,
+  groupPages,
+  type KeysetWindow,
+  keysetCondition,
+  keysetOrderBy,
+  type SortKey,
+} from './keyset.js';
 
 const byId: SortKey = { column: sql`c.id`, id: sql`c.id`, direction: 'asc', cast: 'bigint' };
 
@@ -19,17 +26,14 @@ export async function pageCategoriesByUser(
 ): Promise<Map<number, CategoryRow[]>> {
   const rows = await db.execute<CategoryRow & { owner: number }>(sql`
     select o.id as owner, p.*
-    from unnest(${`{${userIds.join(',')}}`}::bigint[]) as o(id)
+    from unnest(${bigintArray(userIds)}) as o(id)
     cross join lateral (
       select ${columns} from categories c
       where c.user_id = o.id and ${keysetCondition(byId, window)}
       order by ${keysetOrderBy(byId, window.backward)}
       limit ${window.limit}
     ) p`);
-  const byOwner = new Map<number, CategoryRow[]>(userIds.map((id) => [id, []]));
-  for (const { owner, ...row } of rows) byOwner.get(owner)?.push(row);
-  if (window.backward) for (const list of byOwner.values()) list.reverse();
-  return byOwner;
+  return groupPages(rows, userIds, window.backward);
 }
 
 export async function countCategoriesByUser(

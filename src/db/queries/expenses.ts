@@ -1,7 +1,14 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type ExpenseRow, expenses } from '../schema/expenses.js';
-import { type KeysetWindow, keysetCondition, keysetOrderBy, type SortKey } from './keyset.js';
+import {
+  bigintArray,
+  groupPages,
+  type KeysetWindow,
+  keysetCondition,
+  keysetOrderBy,
+  type SortKey,
+} from './keyset.js';
 
 export type ExpenseOrder = 'DATE_DESC' | 'DATE_ASC' | 'AMOUNT_DESC' | 'AMOUNT_ASC' | 'CREATED_DESC';
 
@@ -85,7 +92,7 @@ export async function pageExpensesByOwner(
   const key = expenseSortKeys[order];
   const rows = await db.execute<ExpenseRow & { owner: number }>(sql`
     select o.id as owner, p.*
-    from unnest(${`{${ownerIds.join(',')}}`}::bigint[]) as o(id)
+    from unnest(${bigintArray(ownerIds)}) as o(id)
     cross join lateral (
       select ${columns} from expenses e
       where ${ownerColumn(owner)} = o.id
@@ -94,10 +101,7 @@ export async function pageExpensesByOwner(
       order by ${keysetOrderBy(key, window.backward)}
       limit ${window.limit}
     ) p`);
-  const byOwner = new Map<number, ExpenseRow[]>(ownerIds.map((id) => [id, []]));
-  for (const { owner: ownerId, ...row } of rows) byOwner.get(ownerId)?.push(row);
-  if (window.backward) for (const list of byOwner.values()) list.reverse();
-  return byOwner;
+  return groupPages(rows, ownerIds, window.backward);
 }
 
 /** How many expenses each owner has that match the filter: one grouped statement. */
@@ -110,7 +114,7 @@ export async function countExpensesByOwner(
   const column = ownerColumn(owner);
   const rows = await db.execute<{ owner: number; count: number }>(sql`
     select ${column} as owner, count(*)::int as count from expenses e
-    where ${column} = any(${`{${ownerIds.join(',')}}`}::bigint[]) and ${filterCondition(filter)}
+    where ${column} = any(${bigintArray(ownerIds)}) and ${filterCondition(filter)}
     group by ${column}`);
   return new Map(rows.map((row) => [row.owner, row.count]));
 }
@@ -123,7 +127,7 @@ export async function sumExpensesByCategory(
 ): Promise<Map<number, string>> {
   const rows = await db.execute<{ owner: number; total: string }>(sql`
     select e.category_id as owner, sum(e.amount)::numeric(14,2)::text as total from expenses e
-    where e.category_id = any(${`{${categoryIds.join(',')}}`}::bigint[])
+    where e.category_id = any(${bigintArray(categoryIds)})
       and ${filterCondition(range)}
     group by e.category_id`);
   return new Map(rows.map((row) => [row.owner, row.total]));

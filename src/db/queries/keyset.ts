@@ -42,3 +42,23 @@ export function keysetCondition(key: SortKey, window: KeysetWindow): SQL {
   const value = sql`${String(window.cursor.value)}::${sql.raw(key.cast)}`;
   return sql`(${key.column}, ${key.id}) ${op} (${value}, ${window.cursor.id}::bigint)`;
 }
+
+/** The owner ids as one bigint[] parameter, for `unnest(...)` or `= any(...)`. */
+export function bigintArray(ids: readonly number[]): SQL {
+  return sql`${`{${ids.join(',')}}`}::bigint[]`;
+}
+
+/**
+ * Splits the rows of a per-owner LATERAL page query by owner (every owner gets a list, empty if
+ * need be), in the requested order: a backward page is scanned in reverse and flipped here.
+ */
+export function groupPages<T>(
+  rows: Iterable<T & { owner: number }>,
+  ownerIds: readonly number[],
+  backward: boolean,
+): Map<number, T[]> {
+  const byOwner = new Map<number, T[]>(ownerIds.map((id) => [id, []]));
+  for (const { owner, ...row } of rows) byOwner.get(owner)?.push(row as unknown as T);
+  if (backward) for (const list of byOwner.values()) list.reverse();
+  return byOwner;
+}

@@ -9,9 +9,9 @@ import {
   pgEnum,
   pgTable,
   text,
-  timestamp,
 } from 'drizzle-orm/pg-core';
 import { categories } from './categories.js';
+import { identity, timestamps } from './columns.js';
 import { users } from './users.js';
 
 export const categorySource = pgEnum('category_source', [
@@ -24,7 +24,7 @@ export const categorySource = pgEnum('category_source', [
 export const expenses = pgTable(
   'expenses',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: identity(),
     userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -38,12 +38,7 @@ export const expenses = pgTable(
     merchant: text('merchant'),
     expenseDate: date('expense_date', { mode: 'string' }).notNull(),
     categorySource: categorySource('category_source').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' })
-      .notNull()
-      .defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' })
-      .notNull()
-      .defaultNow(),
+    ...timestamps,
   },
   (t) => [
     check('expenses_amount_positive', sql`${t.amount} > 0`),
