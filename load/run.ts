@@ -76,6 +76,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 interface Figures {
   scenario: string;
   reqPerSec: number;
@@ -121,10 +123,10 @@ async function scenario(
   return {
     scenario: name,
     reqPerSec: Math.round(result.requests.total / duration),
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1) ?? Number.NaN,
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    max: round(latencies.at(-1) ?? Number.NaN),
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
     sqlPerRequest: Number(((after - before) / Math.max(1, result.requests.total)).toFixed(2)),
   };
