@@ -7,6 +7,8 @@ import { createClient } from '@redis/client';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { resolveJwtSecret } from './auth/secret.js';
 import { createTokenService } from './auth/tokens.js';
+import { createAuthenticator } from './auth/viewer.js';
+import { type Cache, createCache, createInvalidation } from './cache/create-cache.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { createPool, type Pool } from './db/client.js';
@@ -14,6 +16,7 @@ import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createMaskError, useOperationMetrics } from './graphql/observability.js';
 import { useQueryLimits } from './graphql/query-limits.js';
+import { useResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
 import { metrics as metricsRoute } from './http/metrics.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
@@ -26,6 +29,8 @@ export interface App {
   readonly pool: Pool;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** The response and entity cache; undefined when CACHE_ENABLED=false. */
+  readonly cache: Cache | undefined;
   /** Closes the pool, Redis and an embedded Postgres, in that order. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -71,6 +76,10 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       from pg_stat_activity where application_name = ${applicationName}`;
     return { inUse: Math.max(0, row?.inUse ?? 0), open: row?.open ?? 0, max: config.db.poolMax };
   });
+  const cache = config.cache.enabled
+    ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
+    : undefined;
+  const authenticate = createAuthenticator(tokens);
 
   const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => pool`select 1` }];
   if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
@@ -87,6 +96,9 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       config,
       pool,
       tokens,
+      authenticate,
+      invalidation: createInvalidation(cache),
+      ...(cache ? { entities: cache.entities } : {}),
       onQuery: () => metrics.sqlStatements.inc(),
     }) as never,
     maskedErrors: { maskError: createMaskError(log) },
@@ -99,6 +111,19 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         },
         metrics,
       ),
+      ...(cache
+        ? [
+            useResponseCache({
+              schema,
+              store: cache.store,
+              versions: cache.versions,
+              authenticate,
+              namespace: cache.namespace,
+              maxTtlSeconds: config.cache.responseTtlSeconds,
+              metrics: metrics.cache,
+            }),
+          ]
+        : []),
       useQueryLimits(config.limits),
       useOperationMetrics(metrics, log),
     ],
@@ -108,12 +133,13 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const stop = () => {
     stopped ??= (async () => {
       await pool.end({ timeout: 5 });
+      await cache?.versions.stop();
       if (redis?.isOpen) await redis.close().catch(() => redis.destroy());
       await database.stop();
     })();
     return stopped;
   };
-  return { yoga, pool, metrics, log, stop };
+  return { yoga, pool, metrics, log, cache, stop };
 }
 
 const DEFAULT_QUERY = `# Sign up (or log in) first, then put the token in the Headers tab:

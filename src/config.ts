@@ -41,6 +41,22 @@ export interface Config {
     /** `MAX_BODY_BYTES`: largest request body; larger is 413. @default 1048576 */
     readonly maxBodyBytes: number;
   };
+  readonly cache: {
+    /** `CACHE_ENABLED`: false turns off response and entity caching. @default true */
+    readonly enabled: boolean;
+    /** `CACHE_L1_MAX_ENTRIES`: entries in the in-process LRU. @default 10000 */
+    readonly l1MaxEntries: number;
+    /** `CACHE_L1_MAX_BYTES`: approximate bytes the in-process LRU may hold. @default 67108864 */
+    readonly l1MaxBytes: number;
+    /** `CACHE_RESPONSE_TTL_SECONDS`: longest a whole response is kept (types may lower it). @default 60 */
+    readonly responseTtlSeconds: number;
+    /** `CACHE_ENTITY_TTL_SECONDS`: how long users, categories and keywords are kept. @default 300 */
+    readonly entityTtlSeconds: number;
+    /** `CACHE_REDIS_TIMEOUT_MS`: a Redis cache operation slower than this is a miss. @default 50 */
+    readonly redisTimeoutMs: number;
+    /** `CACHE_NAMESPACE`: key prefix; unset means one derived from the database's identity. */
+    readonly namespace: string | undefined;
+  };
   /** `LOG_LEVEL`. @default 'info' ('silent' under test) */
   readonly logLevel: string;
   /** `LOADERS`: `off` resolves relations row by row; kept only for the load comparison. @default 'on' */
@@ -128,6 +144,15 @@ export function loadConfig(env: Env = process.env): Config {
       maxComplexity: int(env, 'MAX_COMPLEXITY', 25_000, 1),
       maxAliases: int(env, 'MAX_ALIASES', 15),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024),
+    },
+    cache: {
+      enabled: bool(env, 'CACHE_ENABLED', true),
+      l1MaxEntries: int(env, 'CACHE_L1_MAX_ENTRIES', 10_000, 1),
+      l1MaxBytes: int(env, 'CACHE_L1_MAX_BYTES', 64 * 1024 * 1024, 1024),
+      responseTtlSeconds: int(env, 'CACHE_RESPONSE_TTL_SECONDS', 60, 1),
+      entityTtlSeconds: int(env, 'CACHE_ENTITY_TTL_SECONDS', 300, 1),
+      redisTimeoutMs: int(env, 'CACHE_REDIS_TIMEOUT_MS', 50, 1),
+      namespace: env.CACHE_NAMESPACE || undefined,
     },
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     loaders: oneOf(env, 'LOADERS', ['on', 'off'], 'on'),

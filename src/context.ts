@@ -3,17 +3,15 @@
  * this request's DataLoaders (created lazily, dropped with the request).
  */
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { Role, TokenService } from './auth/tokens.js';
+import type { TokenService } from './auth/tokens.js';
+import type { Authenticate, Viewer } from './auth/viewer.js';
+import type { Invalidation } from './cache/create-cache.js';
+import type { EntityCache } from './cache/entities.js';
 import type { Config } from './config.js';
 import { createDb, type Db, type Pool } from './db/client.js';
-import { userError } from './graphql/errors.js';
-import { decodeId } from './graphql/global-id.js';
 import { createLoaders, type Loaders } from './loaders/create-loaders.js';
 
-export interface Viewer {
-  readonly id: number;
-  readonly role: Role;
-}
+export type { Viewer };
 
 export interface RequestStats {
   /** SQL statements this request sent. */
@@ -27,31 +25,25 @@ export interface Context extends YogaInitialContext {
   readonly stats: RequestStats;
   readonly config: Config;
   readonly tokens: TokenService;
+  /** Evicts cached entities a mutation changed. */
+  readonly invalidation: Invalidation;
 }
 
 export interface ContextDeps {
   readonly config: Config;
   readonly pool: Pool;
   readonly tokens: TokenService;
+  readonly authenticate: Authenticate;
+  /** Users, categories and keywords are read through it when caching is on. */
+  readonly entities?: EntityCache;
+  readonly invalidation: Invalidation;
   /** Called for every statement, for metrics. */
   readonly onQuery?: (query: string) => void;
 }
 
-async function authenticate(request: Request, tokens: TokenService): Promise<Viewer | null> {
-  const header = request.headers.get('authorization');
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const claims = match?.[1] ? await tokens.verify(match[1]) : null;
-  const id = claims ? decodeId(claims.sub, 'User') : null;
-  if (!claims || id === null) {
-    throw userError('UNAUTHENTICATED', 'The bearer token is invalid or expired');
-  }
-  return { id, role: claims.role };
-}
-
 export function createContextFactory(deps: ContextDeps) {
   return async (initial: YogaInitialContext): Promise<Omit<Context, keyof YogaInitialContext>> => {
-    const viewer = await authenticate(initial.request, deps.tokens);
+    const viewer = await deps.authenticate(initial.request);
     const stats: RequestStats = { sqlStatements: 0 };
     const db = createDb(deps.pool, {
       onQuery: (query) => {
@@ -63,9 +55,13 @@ export function createContextFactory(deps: ContextDeps) {
       viewer,
       db,
       stats,
-      loaders: createLoaders(db, { batch: deps.config.loaders === 'on' }),
+      loaders: createLoaders(db, {
+        batch: deps.config.loaders === 'on',
+        ...(deps.entities ? { entities: deps.entities } : {}),
+      }),
       config: deps.config,
       tokens: deps.tokens,
+      invalidation: deps.invalidation,
     };
   };
 }

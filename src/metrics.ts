@@ -9,6 +9,83 @@ export interface Metrics {
   readonly sqlPerRequest: Histogram<'operation'>;
   readonly sqlStatements: Counter;
   readonly errors: Counter<'code'>;
+  readonly cache: CacheMetrics;
+}
+
+export interface CacheMetrics {
+  readonly hits: Counter<'level' | 'kind'>;
+  readonly misses: Counter<'level' | 'kind'>;
+  readonly sets: Counter<'level' | 'kind'>;
+  readonly evictions: Counter<'level'>;
+  readonly errors: Counter<'level' | 'op'>;
+  readonly invalidations: Counter<'kind'>;
+  /** Identical concurrent misses that waited for one computation instead of running their own. */
+  readonly coalesced: Counter;
+}
+
+function createCacheMetrics(registry: Registry): CacheMetrics {
+  const hits = new Counter({
+    name: 'cache_hits_total',
+    help: 'Cache hits by level (l1 in-process, l2 Redis) and kind (response, entity)',
+    labelNames: ['level', 'kind'],
+    registers: [registry],
+  });
+  const misses = new Counter({
+    name: 'cache_misses_total',
+    help: 'Cache misses by level and kind',
+    labelNames: ['level', 'kind'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'cache_hit_ratio',
+    help: 'hits / (hits + misses) by level since start',
+    labelNames: ['level'],
+    registers: [registry],
+    async collect() {
+      const sum = async (counter: Counter<'level' | 'kind'>, level: string) =>
+        (await counter.get()).values
+          .filter((v) => v.labels.level === level)
+          .reduce((total, v) => total + v.value, 0);
+      for (const level of ['l1', 'l2']) {
+        const h = await sum(hits, level);
+        const m = await sum(misses, level);
+        this.set({ level }, h + m === 0 ? 0 : h / (h + m));
+      }
+    },
+  });
+  return {
+    hits,
+    misses,
+    sets: new Counter({
+      name: 'cache_sets_total',
+      help: 'Cache writes by level and kind',
+      labelNames: ['level', 'kind'],
+      registers: [registry],
+    }),
+    evictions: new Counter({
+      name: 'cache_evictions_total',
+      help: 'Entries dropped: l1 for size or age, l2 by explicit deletes',
+      labelNames: ['level'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'cache_errors_total',
+      help: 'Cache operations that failed or timed out (each was served as a miss)',
+      labelNames: ['level', 'op'],
+      registers: [registry],
+    }),
+    invalidations: new Counter({
+      name: 'cache_invalidations_total',
+      help: 'Invalidations: version bumps of a scope, entity deletes, remote messages applied',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    coalesced: new Counter({
+      name: 'cache_coalesced_total',
+      help: 'Concurrent identical misses that awaited one computation',
+      registers: [registry],
+    }),
+  };
 }
 
 export function createMetrics(
@@ -71,5 +148,6 @@ export function createMetrics(
       labelNames: ['code'],
       registers: [registry],
     }),
+    cache: createCacheMetrics(registry),
   };
 }

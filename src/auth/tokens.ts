@@ -1,5 +1,6 @@
 /** HS256 JWTs with `sub` (the user's global ID), `role` and `exp`. */
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 export type Role = 'user' | 'admin';
 
@@ -16,6 +17,9 @@ export interface TokenService {
 
 export function createTokenService(secret: string, ttlSeconds: number): TokenService {
   const key = new TextEncoder().encode(secret);
+  // A token verified once stays valid until its exp: remember it rather than re-run HMAC (an
+  // async WebCrypto call) on every request. Expiry is still checked on every use.
+  const verified = new LRUCache<string, TokenClaims & { exp: number }>({ max: 10_000 });
   return {
     sign: ({ sub, role }) =>
       new SignJWT({ role })
@@ -25,10 +29,20 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(key),
     async verify(token) {
+      const known = verified.get(token);
+      if (known) {
+        if (known.exp * 1000 > Date.now()) return { sub: known.sub, role: known.role };
+        verified.delete(token);
+        return null;
+      }
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          requiredClaims: ['exp'],
+        });
         const role = payload.role;
         if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin')) return null;
+        verified.set(token, { sub: payload.sub, role, exp: payload.exp as number });
         return { sub: payload.sub, role };
       } catch (error) {
         if (error instanceof errors.JOSEError) return null;

@@ -4,6 +4,7 @@
  * statement per level. Lists prime the by-id loaders with the rows they return.
  */
 import type DataLoader from 'dataloader';
+import type { EntityCache, EntityType } from '../cache/entities.js';
 import type { Executor } from '../db/client.js';
 import {
   countCategoriesByUser,
@@ -70,7 +71,20 @@ export interface Loaders {
 export interface LoaderOptions {
   /** false resolves every key with its own statement (the naive path, for load comparisons). */
   readonly batch: boolean;
+  /** Where users, categories and keywords are looked up before Postgres, when caching is on. */
+  readonly entities?: EntityCache;
 }
+
+/** A by-id fetch that goes through the entity cache when there is one. */
+function cached<V>(
+  entities: EntityCache | undefined,
+  type: EntityType,
+  fetch: (ids: number[]) => Promise<Map<number, V>>,
+): (ids: number[]) => Promise<Map<number, V>> {
+  return entities ? (ids) => entities.loadMany(type, ids, fetch) : fetch;
+}
+
+const byId = <V extends { id: number }>(rows: V[]) => new Map(rows.map((row) => [row.id, row]));
 
 function lazy<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
   const made: Partial<T> = {};

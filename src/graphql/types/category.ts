@@ -162,6 +162,10 @@ builder.mutationFields((t) => ({
         }),
       );
       if (!category) throw notFound('Category');
+      await ctx.invalidation.evictEntities([
+        ['category', id],
+        ['keywords', id],
+      ]);
       ctx.loaders.categoryById.clear(id).prime(id, category);
       if (keywords) ctx.loaders.keywordsByCategory.clear(id).prime(id, keywords);
       return { category };
@@ -180,6 +184,10 @@ builder.mutationFields((t) => ({
         return deleteCategory(tx, viewer.id, id);
       });
       if (!deleted) throw notFound('Category');
+      await ctx.invalidation.evictEntities([
+        ['category', id],
+        ['keywords', id],
+      ]);
       return { deletedId: globalId };
     },
   }),

@@ -1,0 +1,56 @@
+/** Builds the cache parts for an app: the two-level store, versions with their channel, entities. */
+import type { RedisClientType } from '@redis/client';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { CacheMetrics } from '../metrics.js';
+import { createEntityCache, type EntityCache, type EntityType } from './entities.js';
+import { cacheNamespace } from './namespace.js';
+import { type CacheStore, createCacheStore } from './store.js';
+import { createVersions, type Versions } from './versions.js';
+
+export interface Cache {
+  readonly namespace: string;
+  readonly store: CacheStore;
+  readonly versions: Versions;
+  readonly entities: EntityCache;
+}
+
+/** What writers call: evicts changed entities everywhere (a no-op when caching is off). */
+export interface Invalidation {
+  evictEntities(entries: readonly (readonly [EntityType, number])[]): Promise<void>;
+}
+
+export async function createCache(
+  config: Config['cache'],
+  deps: { pool: Pool; redis: RedisClientType | undefined; metrics: CacheMetrics; log: Logger },
+): Promise<Cache> {
+  const namespace = await cacheNamespace(deps.pool, config.namespace);
+  const store = createCacheStore({
+    l1MaxEntries: config.l1MaxEntries,
+    l1MaxBytes: config.l1MaxBytes,
+    redisTimeoutMs: config.redisTimeoutMs,
+    redis: deps.redis,
+    metrics: deps.metrics,
+    log: deps.log,
+  });
+  const versions = await createVersions({
+    namespace,
+    redis: deps.redis,
+    store,
+    timeoutMs: config.redisTimeoutMs,
+    metrics: deps.metrics,
+    log: deps.log,
+  });
+  const entities = createEntityCache(store, namespace, config.entityTtlSeconds * 1000);
+  return { namespace, store, versions, entities };
+}
+
+export function createInvalidation(cache: Cache | undefined): Invalidation {
+  return {
+    async evictEntities(entries) {
+      if (!cache || entries.length === 0) return;
+      await cache.versions.evict(entries.map(([type, id]) => cache.entities.key(type, id)));
+    },
+  };
+}

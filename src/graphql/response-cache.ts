@@ -1,0 +1,264 @@
+/**
+ * Whole-response cache for queries, as a yoga plugin.
+ *
+ * - Key: the normalized document, operation name, variables, and the viewer's scope with that
+ *   scope's current version (cache/versions.ts). One user's responses are never another's, and
+ *   a write bumps the version so every response that could hold what it changed is gone at once.
+ * - Looked up in `onParams`, before parsing, validation, the context and execution run; a hit is
+ *   sent as the stored body (no re-serialization) with ETag and Cache-Control, or 304 when the
+ *   client's If-None-Match matches.
+ * - TTL per type: the lowest TTL among the types a document selects.
+ * - Identical concurrent misses in one process wait for the first one's result (one computation).
+ * - Mutations are never cached; once one has run, it bumps the viewer's scope (and the global
+ *   scope admins read) before its response is sent.
+ *
+ * Hand-written rather than @envelop/response-cache: that plugin neither awaits nor catches its
+ * store calls, and its entity invalidation misses lists cached while empty.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type DocumentNode,
+  type GraphQLSchema,
+  getNamedType,
+  getOperationAST,
+  parse,
+  print,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
+import type { Authenticate, Viewer } from '../auth/viewer.js';
+import type { CacheStore } from '../cache/store.js';
+import { withTimeout } from '../cache/store.js';
+import type { Versions } from '../cache/versions.js';
+import type { CacheMetrics } from '../metrics.js';
+
+/** How long a response holding each type may be served (capped by the configured maximum). */
+export const TYPE_TTL_SECONDS: Readonly<Record<string, number>> = {
+  User: 300,
+  UserConnection: 300,
+  Category: 300,
+  CategoryConnection: 300,
+  Expense: 60,
+  ExpenseConnection: 60,
+  SpendingSummary: 60,
+  CategorySpend: 60,
+  DailyMetric: 60,
+};
+
+interface CachedResponse {
+  readonly body: string;
+  readonly etag: string;
+  readonly ttlSeconds: number;
+  readonly isPublic: boolean;
+}
+
+interface DocumentInfo {
+  readonly operation: 'query' | 'mutation' | 'subscription';
+  readonly normalized: string;
+  readonly ttlSeconds: number;
+}
+
+interface RequestState {
+  readonly viewer: Viewer | null;
+  readonly info: DocumentInfo;
+  key?: string;
+  hit?: CachedResponse;
+  /** Set while this request computes a key others may be waiting for. */
+  settle?: (entry: CachedResponse | undefined) => void;
+}
+
+export interface ResponseCacheOptions {
+  readonly schema: GraphQLSchema;
+  readonly store: CacheStore;
+  readonly versions: Versions;
+  readonly authenticate: Authenticate;
+  readonly namespace: string;
+  readonly maxTtlSeconds: number;
+  readonly metrics: CacheMetrics;
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` variables share a key. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function ttlOf(schema: GraphQLSchema, document: DocumentNode, maxTtl: number): number {
+  let ttl = maxTtl;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const type = typeInfo.getType();
+        const name = type ? getNamedType(type).name : undefined;
+        const typeTtl = name ? TYPE_TTL_SECONDS[name] : undefined;
+        if (typeTtl !== undefined && typeTtl < ttl) ttl = typeTtl;
+      },
+    }),
+  );
+  return ttl;
+}
+
+export function useResponseCache(options: ResponseCacheOptions): Plugin {
+  const { store, versions, metrics } = options;
+  const documents = new LRUCache<string, DocumentInfo | false>({ max: 1000 });
+  const inflight = new Map<string, Promise<CachedResponse | undefined>>();
+  const states = new WeakMap<Request, RequestState>();
+
+  function documentInfo(
+    query: string,
+    operationName: string | undefined,
+  ): DocumentInfo | undefined {
+    const memoKey = `${operationName ?? ''}\n${query}`;
+    let info = documents.get(memoKey);
+    if (info === undefined) {
+      try {
+        const document = parse(query);
+        const operation = getOperationAST(document, operationName);
+        info = operation
+          ? {
+              operation: operation.operation,
+              normalized: print(document),
+              ttlSeconds: ttlOf(options.schema, document, options.maxTtlSeconds),
+            }
+          : false;
+      } catch {
+        info = false; // yoga reports the syntax error itself
+      }
+      documents.set(memoKey, info);
+    }
+    return info || undefined;
+  }
+
+  async function scopeOf(viewer: Viewer | null): Promise<string> {
+    if (!viewer) return 'anon:0';
+    if (viewer.role === 'admin') return `admin:${viewer.id}:${await versions.current('global')}`;
+    return `user:${viewer.id}:${await versions.current(`user:${viewer.id}`)}`;
+  }
+
+  function respond(
+    entry: CachedResponse,
+    request: Request,
+    status: 'HIT' | 'MISS',
+    mediaType: string,
+  ) {
+    const headers = {
+      etag: entry.etag,
+      'cache-control': `${entry.isPublic ? 'public' : 'private'}, max-age=${entry.ttlSeconds}`,
+      'x-cache': status,
+      vary: 'Authorization',
+    };
+    if (request.headers.get('if-none-match') === entry.etag) {
+      return new Response(null, { status: 304, headers });
+    }
+    return new Response(entry.body, {
+      status: 200,
+      headers: { ...headers, 'content-type': `${mediaType}; charset=utf-8` },
+    });
+  }
+
+  return {
+    async onParams({ request, params, setResult }) {
+      if (!params.query) return;
+      const info = documentInfo(params.query, params.operationName);
+      if (!info) return;
+      let viewer: Viewer | null;
+      try {
+        viewer = await options.authenticate(request);
+      } catch {
+        return; // the context reports the bad token
+      }
+      const state: RequestState = { viewer, info };
+      states.set(request, state);
+      if (info.operation !== 'query') return;
+
+      const hash = createHash('sha1')
+        .update(
+          `${info.normalized}\0${params.operationName ?? ''}\0${stableJson(params.variables ?? {})}`,
+        )
+        .digest('base64url');
+      const key = `${options.namespace}:r:${await scopeOf(viewer)}:${hash}`;
+      state.key = key;
+      let entry = await store.get<CachedResponse>(key, 'response', info.ttlSeconds * 1000);
+      if (entry === undefined) {
+        const pending = inflight.get(key);
+        if (pending) {
+          metrics.coalesced.inc();
+          entry = await withTimeout(pending, 10_000).catch(() => undefined);
+        } else {
+          let resolve: (entry: CachedResponse | undefined) => void = () => {};
+          const computing = new Promise<CachedResponse | undefined>((r) => {
+            resolve = r;
+          });
+          inflight.set(key, computing);
+          state.settle = (result) => {
+            state.settle = undefined;
+            if (inflight.get(key) === computing) inflight.delete(key);
+            resolve(result);
+          };
+        }
+      }
+      if (entry !== undefined) {
+        state.hit = entry;
+        setResult({ data: null }); // replaced by the stored body in onResultProcess
+      }
+    },
+    async onResultProcess({ request, result, setResultProcessor, acceptableMediaTypes }) {
+      const state = states.get(request);
+      if (!state) return;
+      const { viewer, info } = state;
+      if (info.operation === 'mutation') {
+        await versions.bump(viewer ? [`user:${viewer.id}`, 'global'] : ['global']);
+        return;
+      }
+      const mediaType = acceptableMediaTypes.includes('application/graphql-response+json')
+        ? 'application/graphql-response+json'
+        : 'application/json';
+      const takesJson = acceptableMediaTypes.some((type) =>
+        ['application/graphql-response+json', 'application/json', '*/*'].includes(type),
+      );
+      if (state.hit) {
+        if (takesJson)
+          setResultProcessor(
+            () => respond(state.hit as CachedResponse, request, 'HIT', mediaType),
+            mediaType,
+          );
+        return;
+      }
+      let entry: CachedResponse | undefined;
+      const cacheable =
+        state.key !== undefined &&
+        !Array.isArray(result) &&
+        !(Symbol.asyncIterator in (result as object)) &&
+        !('errors' in result && result.errors?.length);
+      if (cacheable && state.key) {
+        const body = JSON.stringify(result);
+        entry = {
+          body,
+          etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`,
+          ttlSeconds: info.ttlSeconds,
+          isPublic: viewer === null,
+        };
+        store.set(state.key, entry, info.ttlSeconds * 1000, 'response', body.length);
+        const stored = entry;
+        if (takesJson)
+          setResultProcessor(() => respond(stored, request, 'MISS', mediaType), mediaType);
+      }
+      state.settle?.(entry);
+    },
+    onResponse({ request }) {
+      // A request that never reached result processing must not leave waiters behind.
+      states.get(request)?.settle?.(undefined);
+    },
+  };
+}
