@@ -16,6 +16,13 @@ import type { CacheMetrics } from '../metrics.js';
 import { type CacheStore, withTimeout } from './store.js';
 
 export interface Versions {
+  /**
+   * Applies every invalidation Redis has already delivered to this process. Redis writes a
+   * PUBLISH to subscribers before it answers the publisher, so once a write has completed on any
+   * instance, its message is in our socket; two turns of the event loop guarantee a poll phase
+   * has read it. Call before trusting L1 for a request.
+   */
+  sync(): Promise<void>;
   /** The current version of a scope. */
   current(scope: string): Promise<number>;
   /** Bumps scopes, here and (through Redis) on every instance; resolves when done or timed out. */
@@ -110,7 +117,13 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     }
   }
 
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   return {
+    async sync() {
+      if (!subscriber?.isReady) return;
+      await turn();
+      await turn();
+    },
     async current(scope) {
       const known = mirror.get(scope);
       if (known !== undefined) return known;

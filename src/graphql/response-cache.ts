@@ -172,6 +172,9 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       if (!params.query) return;
       const info = documentInfo(params.query, params.operationName);
       if (!info) return;
+      // Every request (mutations too: they read categories) first applies invalidations that
+      // other instances have published.
+      await versions.sync();
       let viewer: Viewer | null;
       try {
         viewer = await options.authenticate(request);

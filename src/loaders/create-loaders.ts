@@ -103,12 +103,29 @@ function lazy<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
 
 export function createLoaders(db: Executor, options: LoaderOptions = { batch: true }): Loaders {
   const loaders: Loaders = lazy<Loaders>({
-    userById: () => createByIdLoader((ids) => findUsersByIds(db, ids), options),
-    categoryById: () => createByIdLoader((ids) => findCategoriesByIds(db, ids), options),
+    userById: () =>
+      createMapLoader(
+        cached(options.entities, 'user', async (ids) => byId(await findUsersByIds(db, ids))),
+        () => null,
+        options,
+      ),
+    categoryById: () =>
+      createMapLoader(
+        cached(options.entities, 'category', async (ids) =>
+          byId(await findCategoriesByIds(db, ids)),
+        ),
+        () => null,
+        options,
+      ),
     expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), options),
     keywordsByCategory: () =>
       createMapLoader(
-        (ids) => keywordsByCategory(db, ids),
+        cached(options.entities, 'keywords', async (ids) => {
+          const found = await keywordsByCategory(db, ids);
+          // A category without keywords is an answer worth caching too.
+          for (const id of ids) if (!found.has(id)) found.set(id, []);
+          return found;
+        }),
         (): string[] => [],
         options,
       ),

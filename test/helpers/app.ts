@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { createTestDatabase } from './database.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: responses are untyped JSON, as a client sees them
-type Json = any;
+export type Json = any;
 
 export interface GqlResult<T = Record<string, Json>> {
   status: number;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, char, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { char, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { identity, timestamps } from './columns.js';
 
 export const users = pgTable(

@@ -1,0 +1,76 @@
+/** Apps on one database and (optionally) one Redis, for tests of caching across instances. */
+import { type App, createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Json } from './app.js';
+
+export interface Client {
+  app: App;
+  post(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  gql(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ body: Json; sql: number; cache: string | null }>;
+}
+
+export async function startApp(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<Client> {
+  const app = await createApp(
+    loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: 'cache-test-secret-cache-test-secret',
+      ADMIN_EMAILS: 'admin@example.com',
+      ...env,
+    }),
+  );
+  const post = (
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    headers: Record<string, string> = {},
+  ) =>
+    Promise.resolve(
+      app.yoga.fetch(new URL('/graphql', 'http://localhost'), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      }),
+    );
+  const sqlTotal = async () => (await app.metrics.sqlStatements.get()).values[0]?.value ?? 0;
+  return {
+    app,
+    post,
+    async gql(query, variables, token) {
+      const before = await sqlTotal();
+      const response = await post(query, variables, token);
+      return {
+        body: await response.json(),
+        sql: (await sqlTotal()) - before,
+        cache: response.headers.get('x-cache'),
+      };
+    },
+  };
+}
+
+export async function counter(
+  app: App,
+  name: 'hits' | 'misses' | 'coalesced' | 'errors',
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = await app.metrics.cache[name].get();
+  return metric.values
+    .filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k as never] === value))
+    .reduce((sum, v) => sum + v.value, 0);
+}
