@@ -97,6 +97,8 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
         throwOnErrors: true,
       })
     : undefined;
+  // Our keys carry their own namespace: no 'keyv::' prefix (as @keyv/redis's createKeyv does).
+  if (l2) l2.namespace = undefined;
   // Keyv re-emits store errors; each failing call is already counted where it is awaited.
   l2?.on('error', () => {});
   const timeout = options.redisTimeoutMs;
