@@ -66,9 +66,24 @@ async function post(base: string, query: string, variables?: object, token?: str
   return (await response.json()) as { data?: { logIn?: { token?: string } }; errors?: unknown[] };
 }
 
-async function sqlStatements(base: string): Promise<number> {
+interface Counters {
+  sql: number;
+  hits: number;
+  misses: number;
+}
+
+/** SQL statements and response-cache lookups so far, from the gateway's /metrics. */
+async function counters(base: string): Promise<Counters> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/^sql_statements_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  return {
+    sql: value(/^sql_statements_total (\d+)/m),
+    // A response found in L1 or L2 is a hit; only an L2 miss (after an L1 miss) is a real miss.
+    hits:
+      value(/^cache_hits_total\{level="l1",kind="response"\} (\d+)/m) +
+      value(/^cache_hits_total\{level="l2",kind="response"\} (\d+)/m),
+    misses: value(/^cache_misses_total\{level="l2",kind="response"\} (\d+)/m),
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -87,6 +102,8 @@ interface Figures {
   max: number;
   errors: number;
   sqlPerRequest: number;
+  /** Share of requests answered from the response cache; null when the cache is off. */
+  hitRatio: number | null;
 }
 
 async function scenario(
@@ -98,7 +115,7 @@ async function scenario(
   // Check once that the operation succeeds, so a broken query cannot pass as fast.
   const probe = await post(base, query, undefined, token);
   if (probe.errors) throw new Error(`${name} fails: ${JSON.stringify(probe.errors)}`);
-  const before = await sqlStatements(base);
+  const before = await counters(base);
   const latencies: number[] = [];
   let graphqlErrors = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -118,8 +135,9 @@ async function scenario(
       if (status !== 200) graphqlErrors += 1;
     });
   });
-  const after = await sqlStatements(base);
+  const after = await counters(base);
   latencies.sort((a, b) => a - b);
+  const lookups = after.hits - before.hits + (after.misses - before.misses);
   return {
     scenario: name,
     reqPerSec: Math.round(result.requests.total / duration),
@@ -128,7 +146,10 @@ async function scenario(
     p99: round(percentile(latencies, 99)),
     max: round(latencies.at(-1) ?? Number.NaN),
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
-    sqlPerRequest: Number(((after - before) / Math.max(1, result.requests.total)).toFixed(2)),
+    sqlPerRequest: Number(
+      ((after.sql - before.sql) / Math.max(1, result.requests.total)).toFixed(2),
+    ),
+    hitRatio: lookups === 0 ? null : Number(((after.hits - before.hits) / lookups).toFixed(3)),
   };
 }
 
@@ -139,26 +160,39 @@ async function logIn(base: string): Promise<string | undefined> {
   return res.data?.logIn?.token;
 }
 
-let child: ChildProcess | undefined;
-let base = values.url?.replace(/\/$/, '');
+const children: ChildProcess[] = [];
+
+/** Starts a gateway of our own as a child process (so it does not share our event loop). */
+async function startGateway(env: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
+      ...env,
+    },
+  });
+  children.push(child);
+  await waitReady(url, child);
+  return url;
+}
+
 try {
-  if (!base) {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-        JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
-      },
-    });
-    await waitReady(base, child);
-  }
-  let token = await logIn(base);
-  if (!token && child) {
+  // Without --url: two gateways on the same database, response cache on and off.
+  const targets: { mode: string; base: string }[] = values.url
+    ? [{ mode: 'target', base: values.url.replace(/\/$/, '') }]
+    : [
+        { mode: 'cache on', base: await startGateway({ CACHE_ENABLED: 'true' }) },
+        { mode: 'cache off', base: await startGateway({ CACHE_ENABLED: 'false' }) },
+      ];
+  const first = targets[0] as { base: string };
+  let token = await logIn(first.base);
+  if (!token && !values.url) {
     console.log(`No seed data yet: seeding ${values.users} users, ${values.expenses} expenses…`);
     await run(process.execPath, [
       '--import',
@@ -169,20 +203,24 @@ try {
       '--expenses',
       String(values.expenses),
     ]);
-    token = await logIn(base);
+    token = await logIn(first.base);
   }
-  if (!token)
+  if (!token) {
     throw new Error('cannot log in as user1@seed.ledgerline.dev: run `npm run seed` first');
+  }
 
   const figures: Figures[] = [];
   for (const [name, query] of [
     ['dashboard', DASHBOARD],
     ['nested', NESTED],
   ] as const) {
-    console.log(`Running ${name}: ${connections} connections for ${duration} s…`);
-    figures.push(await scenario(base, name, query, token));
+    for (const { mode, base } of targets) {
+      const label = targets.length > 1 ? `${name} (${mode})` : name;
+      console.log(`Running ${label}: ${connections} connections for ${duration} s…`);
+      figures.push(await scenario(base, label, query, token));
+    }
   }
-  console.log(`\nLedgerline load (${connections} connections, ${duration} s each, ${base})`);
+  console.log(`\nLedgerline load (${connections} connections, ${duration} s each)`);
   console.table(
     figures.map((f) => ({
       scenario: f.scenario,
@@ -193,13 +231,23 @@ try {
       'max ms': f.max,
       errors: f.errors,
       'SQL/req': f.sqlPerRequest,
+      'cache hit ratio': f.hitRatio ?? '-',
     })),
   );
+  for (const name of ['dashboard', 'nested']) {
+    const on = figures.find((f) => f.scenario === `${name} (cache on)`);
+    const off = figures.find((f) => f.scenario === `${name} (cache off)`);
+    if (on && off) {
+      console.log(
+        `${name}: the cache serves ${(on.reqPerSec / off.reqPerSec).toFixed(1)}x the uncached req/s`,
+      );
+    }
+  }
   const failed = figures.filter((f) => f.errors > 0);
   if (failed.length) {
     console.error(`Errors in: ${failed.map((f) => f.scenario).join(', ')}`);
     process.exitCode = 1;
   }
 } finally {
-  child?.kill('SIGTERM');
+  for (const child of children) child.kill('SIGTERM');
 }

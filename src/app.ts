@@ -2,6 +2,7 @@
  * createApp wires configuration, database, auth and the GraphQL server together. It never
  * listens: main.ts opens the port, tests call `yoga.fetch`.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@redis/client';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -16,9 +17,10 @@ import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createMaskError, useOperationMetrics } from './graphql/observability.js';
 import { useQueryLimits } from './graphql/query-limits.js';
-import { useResponseCache } from './graphql/response-cache.js';
+import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
 import { metrics as metricsRoute } from './http/metrics.js';
+import { createNodeHandler } from './http/node-handler.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
 import { useBodyLimit, useRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
@@ -26,6 +28,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 
 export interface App {
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  /** The Node `request` listener main.ts serves: yoga, with cached hits answered directly. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
   readonly pool: Pool;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -80,6 +84,17 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
     : undefined;
   const authenticate = createAuthenticator(tokens);
+  const responseCache = cache
+    ? createResponseCache({
+        schema,
+        store: cache.store,
+        versions: cache.versions,
+        authenticate,
+        namespace: cache.namespace,
+        maxTtlSeconds: config.cache.responseTtlSeconds,
+        metrics: metrics.cache,
+      })
+    : undefined;
 
   const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => pool`select 1` }];
   if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
@@ -111,19 +126,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         },
         metrics,
       ),
-      ...(cache
-        ? [
-            useResponseCache({
-              schema,
-              store: cache.store,
-              versions: cache.versions,
-              authenticate,
-              namespace: cache.namespace,
-              maxTtlSeconds: config.cache.responseTtlSeconds,
-              metrics: metrics.cache,
-            }),
-          ]
-        : []),
+      ...(responseCache ? [responseCache.plugin] : []),
       useQueryLimits(config.limits),
       useOperationMetrics(metrics, log),
     ],
@@ -139,7 +142,13 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     })();
     return stopped;
   };
-  return { yoga, pool, metrics, log, cache, stop };
+  const handle = createNodeHandler({
+    yoga,
+    responseCache,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    metrics,
+  });
+  return { yoga, handle, pool, metrics, log, cache, stop };
 }
 
 const DEFAULT_QUERY = `# Sign up (or log in) first, then put the token in the Headers tab:

@@ -43,7 +43,7 @@ export interface ContextDeps {
 
 export function createContextFactory(deps: ContextDeps) {
   return async (initial: YogaInitialContext): Promise<Omit<Context, keyof YogaInitialContext>> => {
-    const viewer = await deps.authenticate(initial.request);
+    const viewer = await deps.authenticate(initial.request.headers.get('authorization'));
     const stats: RequestStats = { sqlStatements: 0 };
     const db = createDb(deps.pool, {
       onQuery: (query) => {

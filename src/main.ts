@@ -16,7 +16,7 @@ try {
 }
 const log = createLogger(config);
 const app = await createApp(config, log);
-const server = createServer(app.yoga);
+const server = createServer(app.handle);
 server.listen(config.port, config.host, () => {
   log.info(
     `Ledgerline GraphQL (GraphiQL in a browser) at http://${config.host}:${config.port}/graphql`,

@@ -1,6 +1,6 @@
 /**
- * Who is asking: the bearer token's claims, verified once per request (the response cache needs
- * the viewer before the GraphQL context exists, and must not verify twice).
+ * Who is asking: the bearer token's claims. Verification is remembered per token by the token
+ * service, so the response cache (before the context exists) and the context can both ask.
  */
 import { userError } from '../graphql/errors.js';
 import { decodeId } from '../graphql/global-id.js';
@@ -11,27 +11,18 @@ export interface Viewer {
   readonly role: Role;
 }
 
-export type Authenticate = (request: Request) => Promise<Viewer | null>;
+/** The viewer for an Authorization header value; null when there is none. */
+export type Authenticate = (authorization: string | null) => Promise<Viewer | null>;
 
 export function createAuthenticator(tokens: TokenService): Authenticate {
-  const byRequest = new WeakMap<Request, Promise<Viewer | null>>();
-  async function authenticate(request: Request): Promise<Viewer | null> {
-    const header = request.headers.get('authorization');
-    if (!header) return null;
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return async (authorization) => {
+    if (!authorization) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     const claims = match?.[1] ? await tokens.verify(match[1]) : null;
     const id = claims ? decodeId(claims.sub, 'User') : null;
     if (!claims || id === null) {
       throw userError('UNAUTHENTICATED', 'The bearer token is invalid or expired');
     }
     return { id, role: claims.role };
-  }
-  return (request) => {
-    let viewer = byRequest.get(request);
-    if (!viewer) {
-      viewer = authenticate(request);
-      byRequest.set(request, viewer);
-    }
-    return viewer;
   };
 }

@@ -109,7 +109,40 @@ function ttlOf(schema: GraphQLSchema, document: DocumentNode, maxTtl: number): n
   return ttl;
 }
 
-export function useResponseCache(options: ResponseCacheOptions): Plugin {
+/** What a request asks, in the form both the yoga plugin and the Node fast path have it. */
+export interface CacheRequest {
+  readonly authorization: string | null;
+  readonly query: string | undefined;
+  readonly operationName: string | undefined;
+  readonly variables: unknown;
+}
+
+export interface Lookup {
+  readonly viewer: Viewer | null;
+  readonly info: DocumentInfo;
+  /** Set for queries: where the response is (or will be) stored. */
+  readonly key: string | undefined;
+}
+
+export interface ResponseCache {
+  /**
+   * Who asks what, under which key: undefined when the request is not for us (no query, a
+   * syntax error, a bad token; yoga reports those). Applies delivered invalidations first.
+   */
+  prepare(request: CacheRequest): Promise<Lookup | undefined>;
+  /** L1 only, synchronous. */
+  getLocal(key: string): CachedResponse | undefined;
+  /** Headers (and 304 or 200) for sending a cached response. */
+  reply(
+    entry: CachedResponse,
+    ifNoneMatch: string | null,
+    status: 'HIT' | 'MISS',
+    mediaType: string,
+  ): { status: 200 | 304; headers: Record<string, string>; body: string | null };
+  readonly plugin: Plugin;
+}
+
+export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
   const { store, versions, metrics } = options;
   const documents = new LRUCache<string, DocumentInfo | false>({ max: 1000 });
   const inflight = new Map<string, Promise<CachedResponse | undefined>>();
@@ -146,51 +179,68 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     return `user:${viewer.id}:${await versions.current(`user:${viewer.id}`)}`;
   }
 
+  async function prepare(request: CacheRequest): Promise<Lookup | undefined> {
+    if (!request.query) return undefined;
+    const info = documentInfo(request.query, request.operationName);
+    if (!info) return undefined;
+    // Every request (mutations too: they read categories) first applies invalidations that
+    // other instances have published.
+    await versions.sync();
+    let viewer: Viewer | null;
+    try {
+      viewer = await options.authenticate(request.authorization);
+    } catch {
+      return undefined; // the context reports the bad token
+    }
+    if (info.operation !== 'query') return { viewer, info, key: undefined };
+    const hash = createHash('sha1')
+      .update(
+        `${info.normalized}\0${request.operationName ?? ''}\0${stableJson(request.variables ?? {})}`,
+      )
+      .digest('base64url');
+    return { viewer, info, key: `${options.namespace}:r:${await scopeOf(viewer)}:${hash}` };
+  }
+
+  function reply(
+    entry: CachedResponse,
+    ifNoneMatch: string | null,
+    status: 'HIT' | 'MISS',
+    mediaType: string,
+  ) {
+    const headers: Record<string, string> = {
+      etag: entry.etag,
+      'cache-control': `${entry.isPublic ? 'public' : 'private'}, max-age=${entry.ttlSeconds}`,
+      'x-cache': status,
+      vary: 'Authorization',
+    };
+    if (ifNoneMatch === entry.etag) return { status: 304 as const, headers, body: null };
+    headers['content-type'] = `${mediaType}; charset=utf-8`;
+    return { status: 200 as const, headers, body: entry.body };
+  }
+
   function respond(
     entry: CachedResponse,
     request: Request,
     status: 'HIT' | 'MISS',
     mediaType: string,
   ) {
-    const headers = {
-      etag: entry.etag,
-      'cache-control': `${entry.isPublic ? 'public' : 'private'}, max-age=${entry.ttlSeconds}`,
-      'x-cache': status,
-      vary: 'Authorization',
-    };
-    if (request.headers.get('if-none-match') === entry.etag) {
-      return new Response(null, { status: 304, headers });
-    }
-    return new Response(entry.body, {
-      status: 200,
-      headers: { ...headers, 'content-type': `${mediaType}; charset=utf-8` },
-    });
+    const out = reply(entry, request.headers.get('if-none-match'), status, mediaType);
+    return new Response(out.body, { status: out.status, headers: out.headers });
   }
 
-  return {
+  const plugin: Plugin = {
     async onParams({ request, params, setResult }) {
-      if (!params.query) return;
-      const info = documentInfo(params.query, params.operationName);
-      if (!info) return;
-      // Every request (mutations too: they read categories) first applies invalidations that
-      // other instances have published.
-      await versions.sync();
-      let viewer: Viewer | null;
-      try {
-        viewer = await options.authenticate(request);
-      } catch {
-        return; // the context reports the bad token
-      }
-      const state: RequestState = { viewer, info };
+      const lookup = await prepare({
+        authorization: request.headers.get('authorization'),
+        query: params.query,
+        operationName: params.operationName,
+        variables: params.variables,
+      });
+      if (!lookup) return;
+      const state: RequestState = { viewer: lookup.viewer, info: lookup.info };
       states.set(request, state);
-      if (info.operation !== 'query') return;
-
-      const hash = createHash('sha1')
-        .update(
-          `${info.normalized}\0${params.operationName ?? ''}\0${stableJson(params.variables ?? {})}`,
-        )
-        .digest('base64url');
-      const key = `${options.namespace}:r:${await scopeOf(viewer)}:${hash}`;
+      const { key, info } = lookup;
+      if (key === undefined) return;
       state.key = key;
       let entry = await store.get<CachedResponse>(key, 'response', info.ttlSeconds * 1000);
       if (entry === undefined) {
@@ -263,5 +313,12 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       // A request that never reached result processing must not leave waiters behind.
       states.get(request)?.settle?.(undefined);
     },
+  };
+
+  return {
+    prepare,
+    getLocal: (key) => store.getLocal<CachedResponse>(key, 'response'),
+    reply,
+    plugin,
   };
 }

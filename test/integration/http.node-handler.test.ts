@@ -1,0 +1,133 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Json } from '../helpers/app.js';
+import { type Client, startApp } from '../helpers/cache-app.js';
+import { createTestDatabase } from '../helpers/database.js';
+import { CREATE_EXPENSE } from '../helpers/operations.js';
+
+/** The real Node server path (what `npm start` serves), over real HTTP. */
+let client: Client;
+let server: Server;
+let base: string;
+let drop: () => Promise<void>;
+
+const DASHBOARD = `{ viewer { expenses(first: 20) { totalCount nodes { amount } } } }`;
+
+async function post(body: Json, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : null,
+  };
+}
+
+async function sqlTotal() {
+  return (await client.app.metrics.sqlStatements.get()).values[0]?.value ?? 0;
+}
+
+async function signUp(email: string) {
+  const res = await post({
+    query: `mutation { signUp(input: { email: "${email}", name: "H", password: "password123" }) { token } }`,
+  });
+  return res.body.data.signUp.token as string;
+}
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  client = await startApp(db.url, { MAX_BODY_BYTES: '4096' });
+  server = createServer(client.app.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await client?.app.stop();
+  await drop?.();
+});
+
+describe('the Node server', () => {
+  it('answers a repeated query from L1 without SQL, with ETag and 304', async () => {
+    const token = await signUp('h1@example.com');
+    const auth = { authorization: `Bearer ${token}` };
+    const first = await post({ query: DASHBOARD }, auth);
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    const before = await sqlTotal();
+    const second = await post({ query: DASHBOARD }, auth);
+    expect(second).toMatchObject({ status: 200, body: first.body });
+    expect(second.headers.get('x-cache')).toBe('HIT');
+    expect(second.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+    expect(await sqlTotal()).toBe(before);
+    const notModified = await post(
+      { query: DASHBOARD },
+      { ...auth, 'if-none-match': second.headers.get('etag') as string },
+    );
+    expect(notModified.status).toBe(304);
+  });
+
+  it('keeps users apart and reads its own writes', async () => {
+    const alice = { authorization: `Bearer ${await signUp('h2@example.com')}` };
+    const bob = { authorization: `Bearer ${await signUp('h3@example.com')}` };
+    await post({ query: DASHBOARD }, alice);
+    await post({ query: DASHBOARD }, alice);
+    await post(
+      { query: CREATE_EXPENSE, variables: { input: { amount: '2.00', description: 'x' } } },
+      alice,
+    );
+    expect((await post({ query: DASHBOARD }, alice)).body.data.viewer.expenses.totalCount).toBe(1);
+    expect((await post({ query: DASHBOARD }, bob)).body.data.viewer.expenses.totalCount).toBe(0);
+  });
+
+  it('never serves a cached response to a bad token', async () => {
+    const token = await signUp('h4@example.com');
+    await post({ query: DASHBOARD }, { authorization: `Bearer ${token}` });
+    const forged = await post(
+      { query: DASHBOARD },
+      { authorization: `Bearer ${token.slice(0, -2)}xx` },
+    );
+    expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('leaves browser (Origin) requests to yoga, which adds CORS headers', async () => {
+    const token = await signUp('h5@example.com');
+    const auth = { authorization: `Bearer ${token}`, origin: 'http://app.example.com' };
+    await post({ query: DASHBOARD }, auth);
+    const res = await post({ query: DASHBOARD }, auth);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeTruthy();
+  });
+
+  it('answers 413 to an over-long chunked body without Content-Length', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        `${base}/graphql`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write(`{"query":"{ viewer { id } }","variables":{"pad":"`);
+      req.write('x'.repeat(8000));
+      req.end('"}}');
+    });
+    expect(status).toBe(413);
+  });
+
+  it('serves GraphiQL to a browser GET', async () => {
+    const response = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/graphiql/i);
+  });
+});
