@@ -23,6 +23,9 @@ import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
 import { useBodyLimit, useRoutes } from './http/routes.js';
+import { queueStats } from './jobs/queue-stats.js';
+import { createJobRuntime } from './jobs/runtime.js';
+import { startWorker, type Worker } from './jobs/worker.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -33,6 +36,8 @@ export interface App {
   readonly pool: Pool;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** The in-process job worker; undefined when WORKER_ENABLED=false. */
+  readonly worker: Worker | undefined;
   /** The response and entity cache; undefined when CACHE_ENABLED=false. */
   readonly cache: Cache | undefined;
   /** Closes the pool, Redis and an embedded Postgres, in that order. Safe to call twice. */
@@ -79,9 +84,12 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
              count(*)::int as open
       from pg_stat_activity where application_name = ${applicationName}`;
     return { inUse: Math.max(0, row?.inUse ?? 0), open: row?.open ?? 0, max: config.db.poolMax };
-  });
+  }, queueStats(pool));
   const cache = config.cache.enabled
     ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
+    : undefined;
+  const worker = config.worker.enabled
+    ? await startWorker(createJobRuntime({ config, pool, log, metrics, cache }), databaseUrl)
     : undefined;
   const authenticate = createAuthenticator(tokens);
   const responseCache = cache
@@ -135,6 +143,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
+      await worker?.stop();
       await pool.end({ timeout: 5 });
       await cache?.versions.stop();
       if (redis?.isOpen) await redis.close().catch(() => redis.destroy());
@@ -148,7 +157,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     maxBodyBytes: config.limits.maxBodyBytes,
     metrics,
   });
-  return { yoga, handle, pool, metrics, log, cache, stop };
+  return { yoga, handle, pool, metrics, log, cache, worker, stop };
 }
 
 const DEFAULT_QUERY = `# Sign up (or log in) first, then put the token in the Headers tab:

@@ -57,6 +57,26 @@ export interface Config {
     /** `CACHE_NAMESPACE`: key prefix; unset means one derived from the database's identity. */
     readonly namespace: string | undefined;
   };
+  readonly worker: {
+    /** `WORKER_ENABLED`: run a job worker inside the API process. @default true */
+    readonly enabled: boolean;
+    /** `WORKER_CONCURRENCY`: jobs one worker runs at once. @default 4 */
+    readonly concurrency: number;
+    /** `WORKER_POLL_INTERVAL_MS`: fallback polling (LISTEN/NOTIFY wakes workers at once). @default 1000 */
+    readonly pollIntervalMs: number;
+    /** `WORKER_HEARTBEAT_MS`: how often a worker records that it is alive. @default 5000 */
+    readonly heartbeatMs: number;
+    /** `WORKER_STALE_AFTER_MS`: a worker silent this long is dead; its jobs are unlocked. @default 30000 */
+    readonly staleAfterMs: number;
+    /** `WORKER_SHUTDOWN_TIMEOUT_MS`: on SIGTERM, running jobs get this long to finish. @default 10000 */
+    readonly shutdownTimeoutMs: number;
+    /** `JOB_RETENTION_DAYS`: finished job records are pruned after this. @default 7 */
+    readonly retentionDays: number;
+    /** `NOTIFICATION_TIMEOUT_MS`: a notification webhook slower than this is retried. @default 5000 */
+    readonly notificationTimeoutMs: number;
+    /** `METRICS_DEBOUNCE_MS`: rollups of a user's day wait this long for more writes. @default 2000 */
+    readonly metricsDebounceMs: number;
+  };
   /** `LOG_LEVEL`. @default 'info' ('silent' under test) */
   readonly logLevel: string;
   /** `LOADERS`: `off` resolves relations row by row; kept only for the load comparison. @default 'on' */
@@ -153,6 +173,17 @@ export function loadConfig(env: Env = process.env): Config {
       entityTtlSeconds: int(env, 'CACHE_ENTITY_TTL_SECONDS', 300, 1),
       redisTimeoutMs: int(env, 'CACHE_REDIS_TIMEOUT_MS', 50, 1),
       namespace: env.CACHE_NAMESPACE || undefined,
+    },
+    worker: {
+      enabled: bool(env, 'WORKER_ENABLED', true),
+      concurrency: int(env, 'WORKER_CONCURRENCY', 4, 1),
+      pollIntervalMs: int(env, 'WORKER_POLL_INTERVAL_MS', 1000, 10),
+      heartbeatMs: int(env, 'WORKER_HEARTBEAT_MS', 5000, 10),
+      staleAfterMs: int(env, 'WORKER_STALE_AFTER_MS', 30_000, 50),
+      shutdownTimeoutMs: int(env, 'WORKER_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+      retentionDays: int(env, 'JOB_RETENTION_DAYS', 7, 1),
+      notificationTimeoutMs: int(env, 'NOTIFICATION_TIMEOUT_MS', 5000, 10),
+      metricsDebounceMs: int(env, 'METRICS_DEBOUNCE_MS', 2000, 0),
     },
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     loaders: oneOf(env, 'LOADERS', ['on', 'off'], 'on'),

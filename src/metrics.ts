@@ -10,6 +10,61 @@ export interface Metrics {
   readonly sqlStatements: Counter;
   readonly errors: Counter<'code'>;
   readonly cache: CacheMetrics;
+  readonly jobs: JobMetrics;
+}
+
+export interface JobMetrics {
+  /** outcome: started, succeeded, failed (for good), retried. */
+  readonly runs: Counter<'task' | 'outcome'>;
+  readonly queueLatency: Histogram<'task'>;
+  readonly runTime: Histogram<'task'>;
+}
+
+function createJobMetrics(
+  registry: Registry,
+  queueStats: (() => Promise<{ task: string; queued: number; running: number }[]>) | undefined,
+): JobMetrics {
+  if (queueStats) {
+    new Gauge({
+      name: 'jobs_in_queue',
+      help: 'graphile-worker jobs by task and state (queued: waiting or scheduled, running: locked)',
+      labelNames: ['task', 'state'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const { task, queued, running } of await queueStats()) {
+            this.set({ task, state: 'queued' }, queued);
+            this.set({ task, state: 'running' }, running);
+          }
+        } catch {
+          // the database being down must not break the scrape
+        }
+      },
+    });
+  }
+  return {
+    runs: new Counter({
+      name: 'jobs_total',
+      help: 'Job runs by task and outcome (started, succeeded, failed, retried)',
+      labelNames: ['task', 'outcome'],
+      registers: [registry],
+    }),
+    queueLatency: new Histogram({
+      name: 'job_queue_latency_seconds',
+      help: 'From when a job could run to when a worker started it',
+      labelNames: ['task'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    runTime: new Histogram({
+      name: 'job_run_seconds',
+      help: 'How long a job ran',
+      labelNames: ['task'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
 }
 
 export interface CacheMetrics {
@@ -90,6 +145,7 @@ function createCacheMetrics(registry: Registry): CacheMetrics {
 
 export function createMetrics(
   poolStats: () => Promise<{ inUse: number; open: number; max: number }>,
+  queueStats?: () => Promise<{ task: string; queued: number; running: number }[]>,
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -149,5 +205,6 @@ export function createMetrics(
       registers: [registry],
     }),
     cache: createCacheMetrics(registry),
+    jobs: createJobMetrics(registry, queueStats),
   };
 }

@@ -19,6 +19,8 @@ export interface Cache {
 /** What writers call: evicts changed entities everywhere (a no-op when caching is off). */
 export interface Invalidation {
   evictEntities(entries: readonly (readonly [EntityType, number])[]): Promise<void>;
+  /** A user's data changed outside a mutation (a job): their cached responses are stale. */
+  userDataChanged(userId: number): Promise<void>;
 }
 
 export async function createCache(
@@ -51,6 +53,9 @@ export function createInvalidation(cache: Cache | undefined): Invalidation {
     async evictEntities(entries) {
       if (!cache || entries.length === 0) return;
       await cache.versions.evict(entries.map(([type, id]) => cache.entities.key(type, id)));
+    },
+    async userDataChanged(userId) {
+      await cache?.versions.bump([`user:${userId}`, 'global']);
     },
   };
 }

@@ -2,7 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import { Logger, runMigrations as runWorkerMigrations } from 'graphile-worker';
 import postgres from 'postgres';
+
+const quietLogger = new Logger(() => () => {});
 
 const migrationsFolder = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -19,6 +22,8 @@ export async function runMigrations(url: string): Promise<void> {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {
       await migrate(drizzle(sql), { migrationsFolder });
+      // graphile-worker's own schema, so the API can enqueue even where no worker runs.
+      await runWorkerMigrations({ connectionString: url, logger: quietLogger });
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
     }

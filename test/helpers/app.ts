@@ -57,6 +57,8 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
       DATABASE_URL: db.url,
       JWT_SECRET: 'test-secret-test-secret-test-secret!',
       ADMIN_EMAILS: 'admin@example.com',
+      // Background jobs change rows behind a test's back; job tests turn the worker on.
+      WORKER_ENABLED: 'false',
       ...env,
     });
     const app = await createApp(config);

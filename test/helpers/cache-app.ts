@@ -28,6 +28,7 @@ export async function startApp(
       DATABASE_URL: databaseUrl,
       JWT_SECRET: 'cache-test-secret-cache-test-secret',
       ADMIN_EMAILS: 'admin@example.com',
+      WORKER_ENABLED: 'false',
       ...env,
     }),
   );

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,8 +94,9 @@ describe('migrations', () => {
         await check`select count(*)::int as n from information_schema.tables where table_schema = 'public'`;
       const applied = await check`select count(*)::int as n from drizzle.__drizzle_migrations`;
       await check.end();
-      expect(tables[0]?.n).toBe(4);
-      expect(applied[0]?.n).toBe(1);
+      const journal = JSON.parse(readFileSync('drizzle/meta/_journal.json', 'utf8'));
+      expect(tables[0]?.n).toBeGreaterThanOrEqual(4);
+      expect(applied[0]?.n).toBe(journal.entries.length);
     } finally {
       await db.drop();
     }

@@ -150,8 +150,8 @@ describe('createExpenses (bulk)', () => {
       amount: '50.99',
     });
     expect(await expenseCount()).toBe(before + 1000);
-    // user lookup (currency), category ownership check, the insert.
-    expect(res.sql).toBeLessThanOrEqual(3);
+    // user lookup (currency), category ownership check, the insert, the suggestion jobs.
+    expect(res.sql).toBeLessThanOrEqual(4);
   });
 
   it('rejects the whole batch when one row is bad, naming the row', async () => {

@@ -7,6 +7,8 @@ import {
   updateExpense,
 } from '../../db/queries/expenses.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
+import { enqueue } from '../../jobs/enqueue.js';
+import { suggestionJobs } from '../../jobs/suggestion-jobs.js';
 import { readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -144,8 +146,12 @@ async function createAll(
   const rows = inputs.map((input, i) => toNewExpense(input, viewer, user.currency, prefix(i)));
   const categoryIds = rows.flatMap((row) => (row.categoryId == null ? [] : [row.categoryId]));
   if (categoryIds.length > 0) await requireOwnCategories(ctx, viewer, categoryIds);
-  // One multi-row INSERT: all rows or none.
-  const created = await ctx.db.transaction((tx) => insertExpenses(tx, rows));
+  // One multi-row INSERT and, in the same transaction, a suggestion job per uncategorized row.
+  const created = await ctx.db.transaction(async (tx) => {
+    const inserted = await insertExpenses(tx, rows);
+    await enqueue(tx, suggestionJobs(inserted));
+    return inserted;
+  });
   for (const row of created) ctx.loaders.expenseById.prime(row.id, row);
   return created;
 }

@@ -1,0 +1,77 @@
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { type JobRow, jobs } from '../schema/jobs.js';
+
+export async function insertJobRecord(db: Executor, userId: number, kind: string): Promise<JobRow> {
+  const [row] = await db.insert(jobs).values({ userId, kind }).returning();
+  if (!row) throw new Error('insert returned no job record');
+  return row;
+}
+
+export function findJobsByIds(db: Executor, ids: readonly number[]): Promise<JobRow[]> {
+  return db
+    .select()
+    .from(jobs)
+    .where(inArray(jobs.id, [...ids]));
+}
+
+export async function markJobRunning(db: Executor, id: number, attempts: number): Promise<void> {
+  await db
+    .update(jobs)
+    .set({
+      state: 'RUNNING',
+      attempts,
+      startedAt: sql`coalesce(${jobs.startedAt}, now())`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(jobs.id, id));
+}
+
+export async function markJobSucceeded(db: Executor, id: number, result: unknown): Promise<void> {
+  await db
+    .update(jobs)
+    .set({
+      state: 'SUCCEEDED',
+      result: result ?? null,
+      lastError: null,
+      finishedAt: sql`now()`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(jobs.id, id));
+}
+
+/** `final`: no attempt follows (FAILED); otherwise the job waits for its retry (QUEUED). */
+export async function markJobFailed(
+  db: Executor,
+  id: number,
+  error: string,
+  final: boolean,
+): Promise<void> {
+  await db
+    .update(jobs)
+    .set({
+      state: final ? 'FAILED' : 'QUEUED',
+      lastError: error,
+      finishedAt: final ? sql`now()` : null,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(jobs.id, id));
+}
+
+export async function setJobProgress(db: Executor, id: number, progress: number): Promise<void> {
+  await db.update(jobs).set({ progress, updatedAt: sql`now()` }).where(eq(jobs.id, id));
+}
+
+/** Deletes finished records older than the retention period; returns how many. */
+export async function pruneJobRecords(db: Executor, retentionDays: number): Promise<number> {
+  const rows = await db
+    .delete(jobs)
+    .where(
+      and(
+        inArray(jobs.state, ['SUCCEEDED', 'FAILED']),
+        lt(jobs.finishedAt, sql`now() - make_interval(days => ${retentionDays})`),
+      ),
+    )
+    .returning({ id: jobs.id });
+  return rows.length;
+}

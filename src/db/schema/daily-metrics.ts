@@ -1,0 +1,49 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  date,
+  integer,
+  numeric,
+  pgTable,
+  primaryKey,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import { users } from './users.js';
+
+/**
+ * Rollup of spending per user, day and category (category 0 = uncategorized, so the key has no
+ * nulls). `dailyMetrics` and `summary` read it for closed days that are not dirty.
+ */
+export const dailyMetrics = pgTable(
+  'daily_metrics',
+  {
+    userId: bigint('user_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    categoryId: bigint('category_id', { mode: 'number' }).notNull(),
+    total: numeric('total', { precision: 14, scale: 2 }).notNull(),
+    count: integer('count').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' })
+      .notNull()
+      .defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day, t.categoryId] })],
+);
+
+/**
+ * Days whose expenses changed since their rollup: written in the same transaction as the change,
+ * so reads compute those days live until `update_daily_metrics` has caught up.
+ */
+export const dirtyDays = pgTable(
+  'daily_metrics_dirty',
+  {
+    userId: bigint('user_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    /** Bumped by every change, so a rollup only clears the mark it has covered. */
+    version: bigint('version', { mode: 'number' }).notNull().default(sql`1`),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day] })],
+);

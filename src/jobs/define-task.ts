@@ -1,0 +1,103 @@
+/**
+ * The wrapper every task goes through: payload validation, our job record (state, attempts,
+ * last error, result), error classification and metrics.
+ *
+ * - A malformed payload or a PermanentJobError fails for good at once: the record is FAILED with
+ *   the message, and the graphile-worker job completes, so it is never retried.
+ * - Any other error is retried by graphile-worker (exponential backoff) until `max_attempts`;
+ *   the record shows the last error meanwhile and FAILED after the last attempt.
+ */
+import type { JobHelpers, Task } from 'graphile-worker';
+import {
+  markJobFailed,
+  markJobRunning,
+  markJobSucceeded,
+  setJobProgress,
+} from '../db/queries/jobs.js';
+import { type Payload, payloadSchemas, type TaskName } from './payloads.js';
+import { environmentJobRuntime, type JobRuntime } from './runtime.js';
+
+export class PermanentJobError extends Error {}
+
+export interface TaskContext {
+  readonly runtime: JobRuntime;
+  readonly helpers: JobHelpers;
+  /** Records how much work is done, for `Job`/`Export` readers. */
+  progress(done: number): Promise<void>;
+}
+
+export interface TaskDefinition<T extends TaskName> {
+  readonly identifier: T;
+  /** The task on a given runtime (the API's in-process worker, `npm run worker`). */
+  make(runtime: JobRuntime): Task;
+}
+
+function messageOf(error: unknown): string {
+  if (error && typeof error === 'object' && 'issues' in error) {
+    const issues = (error as { issues: { path: (string | number)[]; message: string }[] }).issues;
+    return `Invalid payload: ${issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function defineTask<T extends TaskName>(
+  identifier: T,
+  run: (payload: Payload<T>, context: TaskContext) => Promise<unknown>,
+): TaskDefinition<T> {
+  return {
+    identifier,
+    make(runtime) {
+      const { metrics } = runtime;
+      return async (rawPayload, helpers) => {
+        const started = performance.now();
+        const job = helpers.job;
+        metrics.jobs.runs.inc({ task: identifier, outcome: 'started' });
+        metrics.jobs.queueLatency.observe(
+          { task: identifier },
+          Math.max(0, (Date.now() - new Date(job.run_at).getTime()) / 1000),
+        );
+        const parsed = payloadSchemas[identifier].safeParse(rawPayload);
+        const recordId =
+          rawPayload && typeof rawPayload === 'object' && 'jobRecordId' in rawPayload
+            ? Number((rawPayload as { jobRecordId: unknown }).jobRecordId) || undefined
+            : undefined;
+        const finish = (outcome: 'succeeded' | 'failed' | 'retried') => {
+          metrics.jobs.runs.inc({ task: identifier, outcome });
+          metrics.jobs.runTime.observe({ task: identifier }, (performance.now() - started) / 1000);
+        };
+        try {
+          if (!parsed.success) throw new PermanentJobError(messageOf(parsed.error));
+          if (recordId) await markJobRunning(runtime.db, recordId, job.attempts);
+          const result = await run(parsed.data as Payload<T>, {
+            runtime,
+            helpers,
+            progress: (done) =>
+              recordId ? setJobProgress(runtime.db, recordId, done) : Promise.resolve(),
+          });
+          if (recordId) await markJobSucceeded(runtime.db, recordId, result);
+          finish('succeeded');
+        } catch (error) {
+          const permanent = error instanceof PermanentJobError;
+          const final = permanent || job.attempts >= job.max_attempts;
+          const message = messageOf(error);
+          helpers.logger.error(
+            `${identifier} failed${final ? ' for good' : ', will retry'}: ${message}`,
+          );
+          if (recordId) await markJobFailed(runtime.db, recordId, message, final).catch(() => {});
+          finish(final ? 'failed' : 'retried');
+          // A permanent failure completes the graphile-worker job: there is nothing to retry.
+          if (!permanent) throw error;
+        }
+      };
+    },
+  };
+}
+
+/** The same task for the graphile-worker CLI (`taskDirectory`), on a runtime from the environment. */
+export function cliTask<T extends TaskName>(definition: TaskDefinition<T>): Task {
+  let task: Task | undefined;
+  return async (payload, helpers) => {
+    task ??= definition.make(await environmentJobRuntime());
+    return task(payload, helpers);
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Adds jobs with graphile_worker.add_jobs from inside the caller's transaction: if the write
+ * rolls back there is no job, if it commits the job exists.
+ */
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { type Payload, type TaskName, taskOptions } from './payloads.js';
+
+export interface JobSpec<T extends TaskName> {
+  readonly task: T;
+  readonly payload: Payload<T>;
+  /** Dedupes: a pending job with the same key is replaced. */
+  readonly jobKey?: string;
+  /** Delay before the job may run (debouncing). */
+  readonly runAfterMs?: number;
+}
+
+export async function enqueue(db: Executor, jobs: readonly JobSpec<TaskName>[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const specs = jobs.map(({ task, payload, jobKey, runAfterMs }) => ({
+    identifier: task,
+    payload,
+    max_attempts: taskOptions[task].maxAttempts,
+    priority: taskOptions[task].priority,
+    job_key: jobKey ?? null,
+    run_at: runAfterMs ? new Date(Date.now() + runAfterMs).toISOString() : null,
+  }));
+  await db.execute(sql`
+    select count(*) from graphile_worker.add_jobs(array(
+      select json_populate_record(null::graphile_worker.job_spec, spec)
+      from json_array_elements(${JSON.stringify(specs)}::json) as spec
+    ))`);
+}

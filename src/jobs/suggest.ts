@@ -1,0 +1,36 @@
+/**
+ * Category suggestion: the keyword that matches the expense's description or merchant as whole
+ * words (case- and accent-insensitive) wins; the longest (most specific) match beats shorter ones.
+ */
+
+export interface CategoryKeywords {
+  readonly id: number;
+  readonly keywords: readonly string[];
+}
+
+/** Lower case, accents removed, whitespace collapsed: "Café  Río" -> "cafe rio". */
+export function normalize(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+function wordPattern(keyword: string): RegExp {
+  const escaped = keyword.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'u');
+}
+
+/** The id of the best-matching category, or null when no keyword matches. */
+export function suggestCategory(
+  text: string,
+  categories: readonly CategoryKeywords[],
+): number | null {
+  const haystack = normalize(text);
+  let best: { id: number; length: number } | null = null;
+  for (const category of categories) {
+    for (const raw of category.keywords) {
+      const keyword = normalize(raw);
+      if (!keyword || (best && keyword.length <= best.length)) continue;
+      if (wordPattern(keyword).test(haystack)) best = { id: category.id, length: keyword.length };
+    }
+  }
+  return best?.id ?? null;
+}

@@ -1,0 +1,6 @@
+/** Every task the worker runs (each defined in tasks/<identifier>.ts). */
+import type { TaskDefinition } from './define-task.js';
+import type { TaskName } from './payloads.js';
+import { suggestCategoryTask } from './tasks/suggest_category.js';
+
+export const taskDefinitions: readonly TaskDefinition<TaskName>[] = [suggestCategoryTask];

@@ -1,0 +1,43 @@
+/** suggest_category: picks a category for an expense created without one (see ../suggest.ts). */
+import { and, eq } from 'drizzle-orm';
+import { categories } from '../../db/schema/categories.js';
+import { expenses } from '../../db/schema/expenses.js';
+import { createLoaders } from '../../loaders/create-loaders.js';
+import { cliTask, defineTask } from '../define-task.js';
+import { suggestCategory as pick } from '../suggest.js';
+
+export const suggestCategoryTask = defineTask(
+  'suggest_category',
+  async ({ expenseId }, { runtime }) => {
+    const { db } = runtime;
+    const [expense] = await db.select().from(expenses).where(eq(expenses.id, expenseId));
+    // Deleted, or categorized by hand meanwhile: nothing to suggest.
+    if (!expense || expense.categorySource !== 'PENDING') return { skipped: true };
+    const owned = await db
+      .select({ id: categories.id })
+      .from(categories)
+      .where(eq(categories.userId, expense.userId));
+    // Keywords come through the entity cache when caching is on.
+    const loaders = createLoaders(db, {
+      batch: true,
+      ...(runtime.entities ? { entities: runtime.entities } : {}),
+    });
+    const keywords = await loaders.keywordsByCategory.loadMany(owned.map((c) => c.id));
+    const categoryId = pick(
+      `${expense.description} ${expense.merchant ?? ''}`,
+      owned.map((c, i) => ({
+        id: c.id,
+        keywords: keywords[i] instanceof Error ? [] : (keywords[i] as string[]),
+      })),
+    );
+    const updated = await db
+      .update(expenses)
+      .set({ categoryId, categorySource: categoryId ? 'SUGGESTED' : 'UNCATEGORIZED' })
+      .where(and(eq(expenses.id, expenseId), eq(expenses.categorySource, 'PENDING')))
+      .returning({ id: expenses.id });
+    if (updated.length > 0) await runtime.invalidation.userDataChanged(expense.userId);
+    return { categoryId };
+  },
+);
+
+export default cliTask(suggestCategoryTask);
