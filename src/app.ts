@@ -12,13 +12,14 @@ import { createAuthenticator } from './auth/viewer.js';
 import { type Cache, createCache, createInvalidation } from './cache/create-cache.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
-import { createPool, type Pool } from './db/client.js';
+import { createDb, createPool, type Pool } from './db/client.js';
 import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createMaskError, useOperationMetrics } from './graphql/observability.js';
 import { useQueryLimits } from './graphql/query-limits.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
+import { createChatWebhook } from './http/chat-webhook.js';
 import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
@@ -129,8 +130,12 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       useBodyLimit(config.limits.maxBodyBytes),
       useRoutes(
         {
-          '/ready': () => ready(checks),
-          '/metrics': () => metricsRoute(metrics.registry),
+          'GET /ready': () => ready(checks),
+          'GET /metrics': () => metricsRoute(metrics.registry),
+          'POST /webhooks/chat': createChatWebhook({
+            db: createDb(pool, { onQuery: () => metrics.sqlStatements.inc() }),
+            authenticate,
+          }),
         },
         metrics,
       ),

@@ -5,7 +5,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 import { badInput } from './errors.js';
 import { parseGlobalId } from './global-id.js';
-import { DateScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
+import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -14,6 +14,7 @@ export const builder = new SchemaBuilder<{
     Decimal: { Input: string; Output: string };
     Date: { Input: string; Output: string };
     DateTime: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
@@ -44,6 +45,7 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType('Decimal', DecimalScalar);
 builder.addScalarType('Date', DateScalar);
 builder.addScalarType('DateTime', DateTimeScalar);
+builder.addScalarType('JSON', JSONScalar);
 
 builder.queryType({});
 builder.mutationType({});

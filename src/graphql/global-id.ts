@@ -2,15 +2,15 @@
  * Relay global IDs: base64 of `Type:dbId` (the Pothos relay default). Decoding validates the type
  * name and the id, so garbage is BAD_USER_INPUT and never reaches SQL.
  */
+
+import { encodeGlobalId, NODE_TYPES, type NodeTypeName } from '../ids.js';
 import { badInput } from './errors.js';
 
-export type NodeTypeName = 'User' | 'Category' | 'Expense';
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>(['User', 'Category', 'Expense']);
+export type { NodeTypeName };
+
 const DB_ID = /^[1-9]\d{0,15}$/;
 
-export function encodeId(type: NodeTypeName, id: number): string {
-  return Buffer.from(`${type}:${id}`).toString('base64');
-}
+export const encodeId = encodeGlobalId;
 
 /** Splits a global ID into type and numeric id, or null when it is not one of ours. */
 export function parseGlobalId(value: string): { typename: NodeTypeName; id: number } | null {

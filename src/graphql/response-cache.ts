@@ -46,6 +46,10 @@ export const TYPE_TTL_SECONDS: Readonly<Record<string, number>> = {
   SpendingSummary: 60,
   CategorySpend: 60,
   DailyMetric: 60,
+  // Polled while they change: never cached.
+  Job: 0,
+  Export: 0,
+  ExportConnection: 0,
 };
 
 interface CachedResponse {
@@ -192,7 +196,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     } catch {
       return undefined; // the context reports the bad token
     }
-    if (info.operation !== 'query') return { viewer, info, key: undefined };
+    if (info.operation !== 'query' || info.ttlSeconds <= 0) return { viewer, info, key: undefined };
     const hash = createHash('sha1')
       .update(
         `${info.normalized}\0${request.operationName ?? ''}\0${stableJson(request.variables ?? {})}`,

@@ -2,7 +2,13 @@
  * Custom scalars. Money never passes through a float: Decimal values are exact strings with two
  * decimals; anything that would need rounding is rejected.
  */
-import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import {
+  GraphQLError,
+  GraphQLScalarType,
+  Kind,
+  type ValueNode,
+  valueFromASTUntyped,
+} from 'graphql';
 
 const DECIMAL = /^-?(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -95,3 +101,12 @@ export function compareDecimal(a: string, b: string): number {
   const diff = cents(a) - cents(b);
   return diff === 0n ? 0 : diff < 0n ? -1 : 1;
 }
+
+/** Any JSON value, passed through as is (job results). */
+export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+});

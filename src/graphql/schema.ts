@@ -10,5 +10,7 @@ import './types/user.js';
 import './types/category-spend.js';
 import './types/spending-summary.js';
 import './types/daily-metric.js';
+import './types/job-state.js';
+import './types/job.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -7,11 +7,13 @@ import type { Metrics } from '../metrics.js';
 
 export type Route = (request: Request) => Response | Promise<Response>;
 
+/** Routes keyed by `METHOD /path`, e.g. `GET /ready`. */
 export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plugin {
+  const paths = new Set(Object.keys(routes).map((key) => key.split(' ')[1]));
   return {
     async onRequest({ request, url, endResponse }) {
-      const route = routes[url.pathname];
-      if (route && request.method === 'GET') {
+      const route = routes[`${request.method} ${url.pathname}`];
+      if (route) {
         const response = await route(request);
         metrics.httpRequests.inc({ route: url.pathname, status: response.status });
         endResponse(response);
@@ -19,7 +21,7 @@ export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plug
     },
     onResponse({ request, response }) {
       const path = new URL(request.url).pathname;
-      if (!routes[path]) metrics.httpRequests.inc({ route: path, status: response.status });
+      if (!paths.has(path)) metrics.httpRequests.inc({ route: path, status: response.status });
     },
   };
 }

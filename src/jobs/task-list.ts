@@ -1,6 +1,10 @@
 /** Every task the worker runs (each defined in tasks/<identifier>.ts). */
 import type { TaskDefinition } from './define-task.js';
 import type { TaskName } from './payloads.js';
+import { parseChatMessageTask } from './tasks/parse_chat_message.js';
 import { suggestCategoryTask } from './tasks/suggest_category.js';
 
-export const taskDefinitions: readonly TaskDefinition<TaskName>[] = [suggestCategoryTask];
+export const taskDefinitions: readonly TaskDefinition<TaskName>[] = [
+  suggestCategoryTask,
+  parseChatMessageTask,
+];

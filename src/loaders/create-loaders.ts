@@ -21,10 +21,12 @@ import {
   pageExpensesByOwner,
   sumExpensesByCategory,
 } from '../db/queries/expenses.js';
+import { findJobsByIds } from '../db/queries/jobs.js';
 import type { KeysetWindow } from '../db/queries/keyset.js';
 import { findUsersByIds } from '../db/queries/users.js';
 import type { CategoryRow } from '../db/schema/categories.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
+import type { JobRow } from '../db/schema/jobs.js';
 import type { UserRow } from '../db/schema/users.js';
 import { createByIdLoader, createGroupedLoader, createMapLoader } from './grouped-loader.js';
 
@@ -44,6 +46,7 @@ export interface Loaders {
   readonly userById: DataLoader<number, UserRow | null>;
   readonly categoryById: DataLoader<number, CategoryRow | null>;
   readonly expenseById: DataLoader<number, ExpenseRow | null>;
+  readonly jobById: DataLoader<number, JobRow | null>;
   readonly keywordsByCategory: DataLoader<number, string[]>;
   readonly categoriesByUser: DataLoader<
     { ownerId: number; window: KeysetWindow },
@@ -118,6 +121,7 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
         options,
       ),
     expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), options),
+    jobById: () => createByIdLoader((ids) => findJobsByIds(db, ids), options),
     keywordsByCategory: () =>
       createMapLoader(
         cached(options.entities, 'keywords', async (ids) => {

@@ -1,0 +1,5 @@
+import { builder } from '../builder.js';
+
+export const JobStateEnum = builder.enumType('JobState', {
+  values: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const,
+});

@@ -1,0 +1,77 @@
+import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../../jobs/submit-chat.js';
+import { readable, requireViewer } from '../access.js';
+import { builder } from '../builder.js';
+import { requireId } from '../global-id.js';
+import { JobRef } from '../refs.js';
+import * as check from '../validate.js';
+import { JobStateEnum } from './job-state.js';
+
+builder.node(JobRef, {
+  id: { resolve: (job) => job.id },
+  loadMany: async (ids, ctx) => {
+    const rows = await ctx.loaders.jobById.loadMany(ids.map(Number));
+    return rows.map((row) =>
+      row instanceof Error ? null : readable(ctx.viewer, row, (j) => j.userId),
+    );
+  },
+  fields: (t) => ({
+    kind: t.exposeString('kind'),
+    state: t.field({ type: JobStateEnum, resolve: (job) => job.state }),
+    attempts: t.exposeInt('attempts'),
+    lastError: t.exposeString('lastError', { nullable: true }),
+    result: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'What the job produced, e.g. { expenseId } for a chat message.',
+      resolve: (job) => {
+        if (!job.result || typeof job.result !== 'object') return job.result ?? null;
+        const { expenseDbId: _internal, ...visible } = job.result as Record<string, unknown>;
+        return job.state === 'SUCCEEDED' ? visible : null;
+      },
+    }),
+    progress: t.exposeInt('progress', {
+      description: 'Units of work done so far (rows, for an export).',
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (job) => job.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (job) => job.updatedAt }),
+  }),
+});
+
+builder.queryField('job', (t) =>
+  t.field({
+    type: JobRef,
+    nullable: true,
+    description: 'A job the viewer started (a chat message, an export); null for anyone else.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const viewer = requireViewer(ctx);
+      const row = await ctx.loaders.jobById.load(requireId(id, 'Job', 'id'));
+      return row && row.userId === viewer.id ? row : null;
+    },
+  }),
+);
+
+const JobPayload = builder
+  .objectRef<{ job: NonNullable<Awaited<ReturnType<typeof submitChatMessage>>> }>('JobPayload')
+  .implement({
+    fields: (t) => ({ job: t.field({ type: JobRef, resolve: (payload) => payload.job }) }),
+  });
+
+const ChatMessageInput = builder.inputType('ChatMessageInput', {
+  fields: (t) => ({
+    text: t.string({ required: true, description: 'e.g. "lunch 12.50 at Cafe Rio yesterday"' }),
+  }),
+});
+
+builder.mutationField('submitChatMessage', (t) =>
+  t.field({
+    type: JobPayload,
+    description: 'Queues the message to become an expense; poll `job` for the result.',
+    args: { input: t.arg({ type: ChatMessageInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const viewer = requireViewer(ctx);
+      const text = check.text(input.text, 'text', MAX_CHAT_MESSAGE_LENGTH);
+      return { job: await submitChatMessage(ctx.db, viewer.id, text) };
+    },
+  }),
+);

@@ -1,0 +1,49 @@
+/**
+ * POST /webhooks/chat: a chat integration posts `{"text": "..."}` (or plain text) with the user's
+ * bearer token and gets 202 with the job id at once; parsing happens in the worker.
+ */
+import type { Authenticate } from '../auth/viewer.js';
+import type { Db } from '../db/client.js';
+import { encodeGlobalId } from '../ids.js';
+import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../jobs/submit-chat.js';
+
+function problem(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+async function messageText(request: Request): Promise<string | undefined> {
+  const type = request.headers.get('content-type') ?? '';
+  if (type.startsWith('text/plain')) return request.text();
+  try {
+    const body = (await request.json()) as { text?: unknown };
+    return typeof body?.text === 'string' ? body.text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createChatWebhook(deps: { db: Db; authenticate: Authenticate }) {
+  return async (request: Request): Promise<Response> => {
+    let viewer: Awaited<ReturnType<Authenticate>>;
+    try {
+      viewer = await deps.authenticate(request.headers.get('authorization'));
+    } catch {
+      viewer = null;
+    }
+    if (!viewer) return problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+    const text = (await messageText(request))?.trim();
+    if (!text) return problem(400, 'BAD_USER_INPUT', 'Send {"text": "..."} with the message');
+    if (text.length > MAX_CHAT_MESSAGE_LENGTH) {
+      return problem(
+        400,
+        'BAD_USER_INPUT',
+        `The message may be at most ${MAX_CHAT_MESSAGE_LENGTH} characters`,
+      );
+    }
+    const job = await submitChatMessage(deps.db, viewer.id, text);
+    return Response.json(
+      { jobId: encodeGlobalId('Job', job.id), state: job.state },
+      { status: 202 },
+    );
+  };
+}
