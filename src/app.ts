@@ -20,6 +20,7 @@ import { useQueryLimits } from './graphql/query-limits.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
 import { createChatWebhook } from './http/chat-webhook.js';
+import { useExportDownload } from './http/export-download.js';
 import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
@@ -93,6 +94,8 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     ? await startWorker(createJobRuntime({ config, pool, log, metrics, cache }), databaseUrl)
     : undefined;
   const authenticate = createAuthenticator(tokens);
+  /** For the non-GraphQL routes (no per-request statement counting there). */
+  const routeDb = createDb(pool, { onQuery: () => metrics.sqlStatements.inc() });
   const responseCache = cache
     ? createResponseCache({
         schema,
@@ -132,13 +135,11 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         {
           'GET /ready': () => ready(checks),
           'GET /metrics': () => metricsRoute(metrics.registry),
-          'POST /webhooks/chat': createChatWebhook({
-            db: createDb(pool, { onQuery: () => metrics.sqlStatements.inc() }),
-            authenticate,
-          }),
+          'POST /webhooks/chat': createChatWebhook({ db: routeDb, authenticate }),
         },
         metrics,
       ),
+      useExportDownload({ db: routeDb, authenticate, metrics }),
       ...(responseCache ? [responseCache.plugin] : []),
       useQueryLimits(config.limits),
       useOperationMetrics(metrics, log),

@@ -12,5 +12,7 @@ import './types/spending-summary.js';
 import './types/daily-metric.js';
 import './types/job-state.js';
 import './types/job.js';
+import './types/export-format.js';
+import './types/export.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -21,11 +21,13 @@ import {
   pageExpensesByOwner,
   sumExpensesByCategory,
 } from '../db/queries/expenses.js';
+import { findExportsByIds } from '../db/queries/exports.js';
 import { findJobsByIds } from '../db/queries/jobs.js';
 import type { KeysetWindow } from '../db/queries/keyset.js';
 import { findUsersByIds } from '../db/queries/users.js';
 import type { CategoryRow } from '../db/schema/categories.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
+import type { ExportRow } from '../db/schema/exports.js';
 import type { JobRow } from '../db/schema/jobs.js';
 import type { UserRow } from '../db/schema/users.js';
 import { createByIdLoader, createGroupedLoader, createMapLoader } from './grouped-loader.js';
@@ -47,6 +49,7 @@ export interface Loaders {
   readonly categoryById: DataLoader<number, CategoryRow | null>;
   readonly expenseById: DataLoader<number, ExpenseRow | null>;
   readonly jobById: DataLoader<number, JobRow | null>;
+  readonly exportById: DataLoader<number, ExportRow | null>;
   readonly keywordsByCategory: DataLoader<number, string[]>;
   readonly categoriesByUser: DataLoader<
     { ownerId: number; window: KeysetWindow },
@@ -122,6 +125,7 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
       ),
     expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), options),
     jobById: () => createByIdLoader((ids) => findJobsByIds(db, ids), options),
+    exportById: () => createByIdLoader((ids) => findExportsByIds(db, ids), options),
     keywordsByCategory: () =>
       createMapLoader(
         cached(options.entities, 'keywords', async (ids) => {

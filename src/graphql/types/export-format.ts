@@ -1,0 +1,5 @@
+import { builder } from '../builder.js';
+
+export const ExportFormatEnum = builder.enumType('ExportFormat', {
+  values: ['CSV', 'JSON'] as const,
+});

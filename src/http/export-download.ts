@@ -1,0 +1,78 @@
+/**
+ * GET /exports/:id/download: a finished export's file, to its owner only (anyone else: 404),
+ * streamed chunk by chunk from Postgres.
+ */
+import type { Plugin } from 'graphql-yoga';
+import type { Authenticate } from '../auth/viewer.js';
+import type { Db } from '../db/client.js';
+import { exportChunkSeqs, findExportsByIds, readExportChunk } from '../db/queries/exports.js';
+import { findJobsByIds } from '../db/queries/jobs.js';
+import { decodeId } from '../graphql/global-id.js';
+import type { Metrics } from '../metrics.js';
+
+const PATH = /^\/exports\/([^/]+)\/download$/;
+
+function problem(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+async function download(
+  db: Db,
+  authenticate: Authenticate,
+  request: Request,
+  id: string,
+): Promise<Response> {
+  let viewer: Awaited<ReturnType<Authenticate>> = null;
+  try {
+    viewer = await authenticate(request.headers.get('authorization'));
+  } catch {}
+  if (!viewer) return problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+  const exportId = decodeId(id, 'Export');
+  const [row] = exportId === null ? [] : await findExportsByIds(db, [exportId]);
+  if (!row || row.userId !== viewer.id) return problem(404, 'NOT_FOUND', 'Export not found');
+  const [job] = await findJobsByIds(db, [row.jobId]);
+  if (job?.state !== 'SUCCEEDED')
+    return problem(409, 'NOT_READY', 'The export is not finished yet');
+  const seqs = await exportChunkSeqs(db, row.id);
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const seq = seqs[next++];
+      if (seq === undefined) {
+        controller.close();
+        return;
+      }
+      const chunk = await readExportChunk(db, row.id, seq);
+      if (chunk) controller.enqueue(new Uint8Array(chunk));
+    },
+  });
+  const csv = row.format === 'CSV';
+  return new Response(body, {
+    headers: {
+      'content-type': csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-disposition': `attachment; filename="expenses-${id}.${csv ? 'csv' : 'json'}"`,
+      'cache-control': 'private, no-store',
+    },
+  });
+}
+
+export function useExportDownload(deps: {
+  db: Db;
+  authenticate: Authenticate;
+  metrics: Metrics;
+}): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const match = PATH.exec(url.pathname);
+      if (!match?.[1] || request.method !== 'GET') return;
+      const response = await download(
+        deps.db,
+        deps.authenticate,
+        request,
+        decodeURIComponent(match[1]),
+      );
+      deps.metrics.httpRequests.inc({ route: '/exports/:id/download', status: response.status });
+      endResponse(response);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * export_expenses: writes a user's expenses in a date range as CSV or JSON, 1,000 rows at a time
+ * (keyset-paged from Postgres, each batch stored as one chunk: never the whole set in memory),
+ * with the job's progress counting rows. A retry starts the file over.
+ */
+import { eq, sql } from 'drizzle-orm';
+import {
+  appendExportChunk,
+  clearExportChunks,
+  findExportsByIds,
+  finishExport,
+} from '../../db/queries/exports.js';
+import { users } from '../../db/schema/users.js';
+import { encodeGlobalId } from '../../ids.js';
+import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
+import { enqueue } from '../enqueue.js';
+import { csvHeader, csvRows, type ExportRecord, jsonRows } from '../export-format.js';
+
+export const EXPORT_BATCH_SIZE = 1000;
+
+export const exportExpensesTask = defineTask(
+  'export_expenses',
+  async ({ userId, exportId }, { runtime, progress }) => {
+    const { db } = runtime;
+    const [job] = await findExportsByIds(db, [exportId]);
+    if (!job || job.userId !== userId) throw new PermanentJobError('The export no longer exists');
+    await clearExportChunks(db, exportId);
+    let seq = 0;
+    const write = (text: string) =>
+      appendExportChunk(db, exportId, seq++, Buffer.from(text, 'utf8'));
+    if (job.format === 'CSV') await write(csvHeader());
+
+    let after: { date: string; id: number } | null = null;
+    let rowCount = 0;
+    for (;;) {
+      const batch = await db.execute<ExportRecord & { dbId: number }>(sql`
+        select e.id as "dbId", e.expense_date::text as date, e.amount::text as amount, e.currency,
+               e.description, e.merchant, c.name as category, e.category_source::text as "categorySource"
+        from expenses e left join categories c on c.id = e.category_id
+        where e.user_id = ${userId}
+          ${job.fromDate ? sql`and e.expense_date >= ${job.fromDate}::date` : sql``}
+          ${job.toDate ? sql`and e.expense_date <= ${job.toDate}::date` : sql``}
+          ${after ? sql`and (e.expense_date, e.id) > (${after.date}::date, ${after.id}::bigint)` : sql``}
+        order by e.expense_date, e.id
+        limit ${EXPORT_BATCH_SIZE}`);
+      if (batch.length === 0) break;
+      const records = batch.map(({ dbId, ...record }) => ({
+        ...record,
+        id: encodeGlobalId('Expense', dbId),
+      }));
+      await write(job.format === 'CSV' ? csvRows(records) : jsonRows(records, rowCount === 0));
+      rowCount += batch.length;
+      await progress(rowCount);
+      const last = batch.at(-1) as ExportRecord & { dbId: number };
+      after = { date: last.date, id: last.dbId };
+      if (batch.length < EXPORT_BATCH_SIZE) break;
+    }
+    if (job.format === 'JSON') await write(rowCount === 0 ? '[]' : '\n]');
+    await finishExport(db, exportId, rowCount);
+
+    const [owner] = await db
+      .select({ webhook: users.notificationWebhookUrl })
+      .from(users)
+      .where(eq(users.id, userId));
+    if (owner?.webhook) {
+      await enqueue(db, [
+        {
+          task: 'send_notification',
+          payload: {
+            userId,
+            event: 'export_ready',
+            data: { exportId: encodeGlobalId('Export', exportId), rowCount },
+          },
+          jobKey: `send_notification:export_ready:${exportId}`,
+        },
+      ]);
+    }
+    return { exportId: encodeGlobalId('Export', exportId), rowCount };
+  },
+);
+
+export default cliTask(exportExpensesTask);
