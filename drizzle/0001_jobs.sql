@@ -1,5 +1,12 @@
 CREATE TYPE "public"."export_format" AS ENUM('CSV', 'JSON');--> statement-breakpoint
 CREATE TYPE "public"."job_state" AS ENUM('QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED');--> statement-breakpoint
+CREATE TABLE "budget_alerts" (
+	"user_id" bigint NOT NULL,
+	"month" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "budget_alerts_user_id_month_pk" PRIMARY KEY("user_id","month")
+);
+--> statement-breakpoint
 CREATE TABLE "daily_metrics" (
 	"user_id" bigint NOT NULL,
 	"day" date NOT NULL,
@@ -58,6 +65,7 @@ CREATE TABLE "worker_heartbeats" (
 --> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "notification_webhook_url" text;--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "monthly_budget" numeric(14, 2);--> statement-breakpoint
+ALTER TABLE "budget_alerts" ADD CONSTRAINT "budget_alerts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "daily_metrics" ADD CONSTRAINT "daily_metrics_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "daily_metrics_dirty" ADD CONSTRAINT "daily_metrics_dirty_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "export_chunks" ADD CONSTRAINT "export_chunks_export_id_exports_id_fk" FOREIGN KEY ("export_id") REFERENCES "public"."exports"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

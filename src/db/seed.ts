@@ -157,7 +157,16 @@ export async function seed(
     );
   }
   onProgress({ expensesWritten: written });
-  await sql`analyze users, categories, category_keywords, expenses`;
+  // COPY bypasses the API, so roll up the seeded users' days in one pass.
+  if (userIds.length > 0) {
+    await sql`delete from daily_metrics where user_id = any(${userIds})`;
+    await sql`
+      insert into daily_metrics (user_id, day, category_id, total, count)
+      select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
+      from expenses where user_id = any(${userIds})
+      group by user_id, expense_date, coalesce(category_id, 0)`;
+  }
+  await sql`analyze users, categories, category_keywords, expenses, daily_metrics`;
   return { users: users.length, expenses: written };
 }
 

@@ -181,23 +181,29 @@ export async function updateExpense(
   return row;
 }
 
-/** Deletes one of the user's expenses; false when it is not theirs or does not exist. */
-export async function deleteExpense(db: Executor, userId: number, id: number): Promise<boolean> {
-  const rows = await db
+/** Deletes one of the user's expenses; its date, or undefined when it is not theirs or absent. */
+export async function deleteExpense(
+  db: Executor,
+  userId: number,
+  id: number,
+): Promise<{ expenseDate: string } | undefined> {
+  const [row] = await db
     .delete(expenses)
     .where(and(eq(expenses.id, id), eq(expenses.userId, userId)))
-    .returning({ id: expenses.id });
-  return rows.length > 0;
+    .returning({ expenseDate: expenses.expenseDate });
+  return row;
 }
 
-/** Marks a category's expenses uncategorized (before the category is deleted). */
+/** Marks a category's expenses uncategorized (before the category is deleted); returns their days. */
 export async function uncategorizeExpenses(
   db: Executor,
   userId: number,
   categoryId: number,
-): Promise<void> {
-  await db
+): Promise<string[]> {
+  const rows = await db
     .update(expenses)
     .set({ categorySource: 'UNCATEGORIZED', updatedAt: sql`now()` })
-    .where(and(eq(expenses.categoryId, categoryId), eq(expenses.userId, userId)));
+    .where(and(eq(expenses.categoryId, categoryId), eq(expenses.userId, userId)))
+    .returning({ expenseDate: expenses.expenseDate });
+  return rows.map((row) => row.expenseDate);
 }

@@ -1,5 +1,26 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+
+/**
+ * A user's spending in [from, to] as (day, category, total, count) parts: closed days from the
+ * daily_metrics rollup, unless marked dirty; today, later days and dirty days live from expenses.
+ * Category 0 is uncategorized.
+ */
+function spendingParts(userId: number, from: string, to: string): SQL {
+  return sql`
+    with dirty as (
+      select day from daily_metrics_dirty
+      where user_id = ${userId} and day between ${from}::date and ${to}::date
+    )
+    select m.day, m.category_id, m.total, m.count from daily_metrics m
+    where m.user_id = ${userId}
+      and m.day between ${from}::date and least(${to}::date, current_date - 1)
+      and m.day not in (select day from dirty)
+    union all
+    select e.expense_date, coalesce(e.category_id, 0), e.amount, 1 from expenses e
+    where e.user_id = ${userId} and e.expense_date between ${from}::date and ${to}::date
+      and (e.expense_date >= current_date or e.expense_date in (select day from dirty))`;
+}
 
 export interface CategorySpendRow {
   readonly categoryId: number | null;
@@ -15,7 +36,8 @@ export interface SpendingSummaryRow {
 
 /**
  * A user's spending in [from, to], aggregated in Postgres: one statement returns the per-category
- * rows and the grand total (GROUPING SETS), largest category first.
+ * rows and the grand total (GROUPING SETS), largest category first, reading the rollup for
+ * closed days.
  */
 export async function spendingSummary(
   db: Executor,
@@ -29,12 +51,11 @@ export async function spendingSummary(
     count: number;
     isTotal: boolean;
   }>(sql`
-    select e.category_id as "categoryId", sum(e.amount)::numeric(14,2)::text as total,
-           count(*)::int as count, grouping(e.category_id) = 1 as "isTotal"
-    from expenses e
-    where e.user_id = ${userId} and e.expense_date between ${from}::date and ${to}::date
-    group by grouping sets ((e.category_id), ())
-    order by "isTotal" desc, sum(e.amount) desc, e.category_id nulls last`);
+    select nullif(p.category_id, 0) as "categoryId", sum(p.total)::numeric(14,2)::text as total,
+           coalesce(sum(p.count), 0)::int as count, grouping(p.category_id) = 1 as "isTotal"
+    from (${spendingParts(userId, from, to)}) as p (day, category_id, total, count)
+    group by grouping sets ((p.category_id), ())
+    order by "isTotal" desc, sum(p.total) desc, p.category_id = 0, p.category_id`);
   const [first, ...rest] = rows;
   if (!first?.isTotal) return { total: '0.00', count: 0, byCategory: [] };
   return {
@@ -50,7 +71,7 @@ export interface DailyMetricRow {
   readonly count: number;
 }
 
-/** One row per day in [from, to], zero where nothing was spent. */
+/** One row per day in [from, to], zero where nothing was spent (rollup for closed days). */
 export async function dailyMetrics(
   db: Executor,
   userId: number,
@@ -59,11 +80,11 @@ export async function dailyMetrics(
 ): Promise<DailyMetricRow[]> {
   const rows = await db.execute<{ date: string; total: string; count: number }>(sql`
     select d.day::date::text as date,
-           coalesce(sum(e.amount), 0)::numeric(14,2)::text as total,
-           count(e.id)::int as count
+           coalesce(sum(p.total), 0)::numeric(14,2)::text as total,
+           coalesce(sum(p.count), 0)::int as count
     from generate_series(${from}::date, ${to}::date, interval '1 day') as d(day)
-    left join expenses e
-      on e.user_id = ${userId} and e.expense_date = d.day::date
+    left join (${spendingParts(userId, from, to)}) as p (day, category_id, total, count)
+      on p.day = d.day::date
     group by d.day order by d.day`);
   return [...rows];
 }

@@ -6,6 +6,7 @@ import {
   numeric,
   pgTable,
   primaryKey,
+  text,
   timestamp,
 } from 'drizzle-orm/pg-core';
 import { users } from './users.js';
@@ -46,4 +47,20 @@ export const dirtyDays = pgTable(
     version: bigint('version', { mode: 'number' }).notNull().default(sql`1`),
   },
   (t) => [primaryKey({ columns: [t.userId, t.day] })],
+);
+
+/** The months a user was told they went over budget (one notification per month). */
+export const budgetAlerts = pgTable(
+  'budget_alerts',
+  {
+    userId: bigint('user_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** YYYY-MM */
+    month: text('month').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' })
+      .notNull()
+      .defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.month] })],
 );

@@ -8,6 +8,7 @@ import {
 } from '../../db/queries/categories.js';
 import { uncategorizeExpenses } from '../../db/queries/expenses.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
+import { expensesChanged } from '../../jobs/rollups.js';
 import { readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -180,8 +181,11 @@ builder.mutationFields((t) => ({
       const globalId = input.id;
       const id = requireId(globalId, 'Category', 'id');
       const deleted = await ctx.db.transaction(async (tx) => {
-        await uncategorizeExpenses(tx, viewer.id, id);
-        return deleteCategory(tx, viewer.id, id);
+        const days = await uncategorizeExpenses(tx, viewer.id, id);
+        const removed = await deleteCategory(tx, viewer.id, id);
+        if (removed)
+          await expensesChanged(tx, viewer.id, days, ctx.config.worker.metricsDebounceMs);
+        return removed;
       });
       if (!deleted) throw notFound('Category');
       await ctx.invalidation.evictEntities([

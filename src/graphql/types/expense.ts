@@ -8,6 +8,7 @@ import {
 } from '../../db/queries/expenses.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
 import { enqueue } from '../../jobs/enqueue.js';
+import { expensesChanged } from '../../jobs/rollups.js';
 import { suggestionJobs } from '../../jobs/suggestion-jobs.js';
 import { readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
@@ -101,6 +102,8 @@ const UpdateExpenseInput = builder.inputType('UpdateExpenseInput', {
 
 export const MAX_BULK_EXPENSES = 1000;
 
+const debounce = (ctx: Context) => ctx.config.worker.metricsDebounceMs;
+
 type CreateInput = typeof CreateExpenseInput.$inferInput;
 
 /** Checks the viewer owns every referenced category, with one batched load. */
@@ -150,6 +153,12 @@ async function createAll(
   const created = await ctx.db.transaction(async (tx) => {
     const inserted = await insertExpenses(tx, rows);
     await enqueue(tx, suggestionJobs(inserted));
+    await expensesChanged(
+      tx,
+      viewer.id,
+      inserted.map((row) => row.expenseDate),
+      debounce(ctx),
+    );
     return inserted;
   });
   for (const row of created) ctx.loaders.expenseById.prime(row.id, row);
@@ -199,7 +208,19 @@ builder.mutationFields((t) => ({
         patch.categorySource = 'MANUAL';
         await requireOwnCategories(ctx, viewer, [patch.categoryId]);
       }
-      const expense = await updateExpense(ctx.db, viewer.id, id, patch);
+      const before = await ctx.loaders.expenseById.load(id);
+      const expense = await ctx.db.transaction(async (tx) => {
+        const updated = await updateExpense(tx, viewer.id, id, patch);
+        if (updated && before) {
+          await expensesChanged(
+            tx,
+            viewer.id,
+            [before.expenseDate, updated.expenseDate],
+            debounce(ctx),
+          );
+        }
+        return updated;
+      });
       if (!expense) throw notFound('Expense');
       ctx.loaders.expenseById.clear(id).prime(id, expense);
       return { expense };
@@ -211,7 +232,12 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireViewer(ctx);
       const id = requireId(input.id, 'Expense', 'id');
-      if (!(await deleteExpense(ctx.db, viewer.id, id))) throw notFound('Expense');
+      const deleted = await ctx.db.transaction(async (tx) => {
+        const row = await deleteExpense(tx, viewer.id, id);
+        if (row) await expensesChanged(tx, viewer.id, [row.expenseDate], debounce(ctx));
+        return row;
+      });
+      if (!deleted) throw notFound('Expense');
       ctx.loaders.expenseById.clear(id);
       return { deletedId: input.id };
     },

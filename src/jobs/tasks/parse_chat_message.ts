@@ -11,6 +11,7 @@ import { encodeGlobalId } from '../../ids.js';
 import { parseChatMessage } from '../chat-parser.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
 import { enqueue } from '../enqueue.js';
+import { expensesChanged } from '../rollups.js';
 import { suggestionJobs } from '../suggestion-jobs.js';
 
 export const parseChatMessageTask = defineTask(
@@ -47,6 +48,12 @@ export const parseChatMessageTask = defineTask(
       ]);
       if (!expense) throw new Error('insert returned no expense');
       await enqueue(tx, suggestionJobs([expense]));
+      await expensesChanged(
+        tx,
+        userId,
+        [expense.expenseDate],
+        runtime.config.worker.metricsDebounceMs,
+      );
       await tx
         .update(jobs)
         .set({ result: { expenseDbId: expense.id } })

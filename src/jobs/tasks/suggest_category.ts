@@ -4,6 +4,7 @@ import { categories } from '../../db/schema/categories.js';
 import { expenses } from '../../db/schema/expenses.js';
 import { createLoaders } from '../../loaders/create-loaders.js';
 import { cliTask, defineTask } from '../define-task.js';
+import { expensesChanged } from '../rollups.js';
 import { suggestCategory as pick } from '../suggest.js';
 
 export const suggestCategoryTask = defineTask(

@@ -1,0 +1,6 @@
+-- Roll up the expenses that existed before daily_metrics did; from here on every change marks
+-- its day dirty and queues its rollup.
+INSERT INTO "daily_metrics" ("user_id", "day", "category_id", "total", "count")
+SELECT "user_id", "expense_date", coalesce("category_id", 0), sum("amount"), count(*)
+FROM "expenses"
+GROUP BY "user_id", "expense_date", coalesce("category_id", 0);

@@ -1,0 +1,54 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+
+/** Marks a user's days as changed since their rollup (in the caller's transaction). */
+export async function markDaysDirty(
+  db: Executor,
+  userId: number,
+  days: readonly string[],
+): Promise<void> {
+  if (days.length === 0) return;
+  await db.execute(sql`
+    insert into daily_metrics_dirty (user_id, day)
+    select ${userId}, d::date from unnest(${`{${days.join(',')}}`}::date[]) as d
+    on conflict (user_id, day) do update set version = daily_metrics_dirty.version + 1`);
+}
+
+/**
+ * Recomputes one user's day from expenses and clears its dirty mark, unless a newer change has
+ * marked it again meanwhile (that change queued its own rollup). Run it in a transaction.
+ */
+export async function rollUpDay(db: Executor, userId: number, day: string): Promise<void> {
+  const [mark] = await db.execute<{ version: number }>(sql`
+    select version from daily_metrics_dirty where user_id = ${userId} and day = ${day}::date`);
+  await db.execute(sql`delete from daily_metrics where user_id = ${userId} and day = ${day}::date`);
+  await db.execute(sql`
+    insert into daily_metrics (user_id, day, category_id, total, count)
+    select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
+    from expenses where user_id = ${userId} and expense_date = ${day}::date
+    group by user_id, expense_date, coalesce(category_id, 0)`);
+  if (mark) {
+    await db.execute(sql`
+      delete from daily_metrics_dirty
+      where user_id = ${userId} and day = ${day}::date and version = ${mark.version}`);
+  }
+}
+
+/** The month's total spending of a user, from expenses (for budget checks). */
+export async function monthTotal(db: Executor, userId: number, day: string): Promise<string> {
+  const [row] = await db.execute<{ total: string }>(sql`
+    select coalesce(sum(amount), 0)::numeric(14,2)::text as total from expenses
+    where user_id = ${userId}
+      and expense_date >= date_trunc('month', ${day}::date)::date
+      and expense_date < (date_trunc('month', ${day}::date) + interval '1 month')::date`);
+  return row?.total ?? '0.00';
+}
+
+/** Users with expenses (or rollup rows) on a day: whose rollup the nightly pass recomputes. */
+export async function usersActiveOn(db: Executor, day: string): Promise<number[]> {
+  const rows = await db.execute<{ userId: number }>(sql`
+    select user_id as "userId" from expenses where expense_date = ${day}::date
+    union
+    select user_id from daily_metrics where day = ${day}::date`);
+  return rows.map((row) => row.userId);
+}

@@ -1,0 +1,46 @@
+/**
+ * update_daily_metrics: recomputes one user's day in the rollup, then checks the month against
+ * the user's budget (a crossing queues one notification per month).
+ */
+import { eq, sql } from 'drizzle-orm';
+import { monthTotal, rollUpDay } from '../../db/queries/daily-metrics.js';
+import { users } from '../../db/schema/users.js';
+import { compareDecimal } from '../../graphql/scalars.js';
+import { cliTask, defineTask } from '../define-task.js';
+import { enqueue } from '../enqueue.js';
+
+export const updateDailyMetricsTask = defineTask(
+  'update_daily_metrics',
+  async ({ userId, day }, { runtime }) => {
+    const { db } = runtime;
+    await db.transaction((tx) => rollUpDay(tx, userId, day));
+    const [user] = await db
+      .select({ budget: users.monthlyBudget, webhook: users.notificationWebhookUrl })
+      .from(users)
+      .where(eq(users.id, userId));
+    if (!user?.budget || !user.webhook) return { budgetChecked: false };
+    const total = await monthTotal(db, userId, day);
+    if (compareDecimal(total, user.budget) <= 0) return { budgetChecked: true };
+    const month = day.slice(0, 7);
+    // One alert per user and month, however many rollups see the month over budget.
+    const [fresh] = await db.execute<{ inserted: boolean }>(sql`
+    insert into budget_alerts (user_id, month) values (${userId}, ${month})
+    on conflict do nothing returning true as inserted`);
+    if (fresh) {
+      await enqueue(db, [
+        {
+          task: 'send_notification',
+          payload: {
+            userId,
+            event: 'budget_exceeded',
+            data: { month, total, budget: user.budget },
+          },
+          jobKey: `send_notification:budget:${userId}:${month}`,
+        },
+      ]);
+    }
+    return { budgetChecked: true };
+  },
+);
+
+export default cliTask(updateDailyMetricsTask);
