@@ -14,5 +14,6 @@ import './types/job-state.js';
 import './types/job.js';
 import './types/export-format.js';
 import './types/export.js';
+import './types/settings.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

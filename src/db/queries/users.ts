@@ -45,3 +45,16 @@ export async function countUsers(db: Executor): Promise<number> {
   const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users);
   return row?.count ?? 0;
 }
+
+export async function updateUserSettings(
+  db: Executor,
+  id: number,
+  patch: { notificationWebhookUrl?: string | null; monthlyBudget?: string | null },
+): Promise<UserRow | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(sql`${users.id} = ${id}`)
+    .returning();
+  return row;
+}
