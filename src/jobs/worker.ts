@@ -4,6 +4,7 @@
  * here every worker records a heartbeat, and any worker unlocks the jobs of workers whose
  * heartbeat is older than WORKER_STALE_AFTER_MS (graphile-worker's forceUnlockWorkers).
  */
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import {
   type Runner,
   run,
   type TaskList,
+  type WorkerEvents,
   type WorkerUtils,
 } from 'graphile-worker';
 import type { JobRuntime } from './runtime.js';
@@ -42,7 +44,16 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
     log[method]({ ...scope, ...meta }, message);
   });
   const utils = await makeWorkerUtils({ connectionString: databaseUrl, logger });
+  // Jobs are locked by their pool's id (and workers have ids too): heartbeat them all. The
+  // listeners go on before run() so that the pool's creation is seen.
+  const lockerIds = new Set<string>();
+  const events: WorkerEvents = new EventEmitter();
+  events.on('pool:create', ({ workerPool }) => lockerIds.add(workerPool.id));
+  events.on('pool:release', ({ workerPool }) => lockerIds.delete(workerPool.id));
+  events.on('worker:create', ({ worker }) => lockerIds.add(worker.workerId));
+  events.on('worker:release', ({ worker }) => lockerIds.delete(worker.workerId));
   const runner = await run({
+    events,
     connectionString: databaseUrl,
     concurrency: config.worker.concurrency,
     pollInterval: config.worker.pollIntervalMs,
@@ -52,15 +63,11 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
     parsedCronItems: parseCrontab(readFileSync(crontabFile, 'utf8')),
   });
 
-  const workerIds = new Set<string>();
-  runner.events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
-  runner.events.on('worker:release', ({ worker }) => workerIds.delete(worker.workerId));
-
   async function heartbeat() {
-    if (workerIds.size === 0) return;
+    if (lockerIds.size === 0) return;
     await runtime.db.execute(sql`
       insert into worker_heartbeats (worker_id, last_seen)
-      select id, now() from unnest(${`{${[...workerIds].join(',')}}`}::text[]) as id
+      select id, now() from unnest(${`{${[...lockerIds].join(',')}}`}::text[]) as id
       on conflict (worker_id) do update set last_seen = now()`);
   }
 
@@ -69,7 +76,7 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
       delete from worker_heartbeats
       where last_seen < now() - make_interval(secs => ${config.worker.staleAfterMs / 1000})
       returning worker_id`);
-    const ids = stale.map((row) => row.worker_id).filter((id) => !workerIds.has(id));
+    const ids = stale.map((row) => row.worker_id).filter((id) => !lockerIds.has(id));
     if (ids.length > 0) {
       await utils.forceUnlockWorkers(ids);
       log.warn({ workers: ids }, 'unlocked the jobs of workers with a stale heartbeat');
@@ -103,7 +110,7 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
         await Promise.race([stopped.catch(() => {}), bound]);
         await runtime.db
           .execute(
-            sql`delete from worker_heartbeats where worker_id = any(${`{${[...workerIds].join(',')}}`}::text[])`,
+            sql`delete from worker_heartbeats where worker_id = any(${`{${[...lockerIds].join(',')}}`}::text[])`,
           )
           .catch(() => {});
         await utils.release();

@@ -149,3 +149,20 @@ describe('POST /webhooks/chat', () => {
     expect(empty.status).toBe(400);
   });
 });
+
+describe('job metrics', () => {
+  it('/metrics reports runs per task and outcome, queue latency, run time and the queue', async () => {
+    const text = await (await t.fetch('/metrics')).text();
+    for (const pattern of [
+      /jobs_total\{task="parse_chat_message",outcome="started"\} [1-9]/,
+      /jobs_total\{task="parse_chat_message",outcome="succeeded"\} [1-9]/,
+      /jobs_total\{task="parse_chat_message",outcome="failed"\} [1-9]/,
+      /jobs_total\{task="suggest_category",outcome="succeeded"\} [1-9]/,
+      /job_queue_latency_seconds_count\{task="parse_chat_message"\} [1-9]/,
+      /job_run_seconds_bucket\{le="[^"]+",task="suggest_category"\}/,
+      /# TYPE jobs_in_queue gauge/,
+    ]) {
+      expect(text).toMatch(pattern);
+    }
+  });
+});

