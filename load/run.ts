@@ -11,6 +11,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { suggestCategoryScenario } from './jobs.js';
 import { DASHBOARD, LOG_IN, NESTED } from './queries.js';
 
 const { values } = parseArgs({
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     users: { type: 'string', default: '100' },
     expenses: { type: 'string', default: '50000' },
+    jobs: { type: 'string', default: '2000' },
   },
 });
 const duration = Number(values.duration);
@@ -242,6 +244,21 @@ try {
         `${name}: the cache serves ${(on.reqPerSec / off.reqPerSec).toFixed(1)}x the uncached req/s`,
       );
     }
+  }
+  if (!values.url || Number(values.jobs) > 0) {
+    const target = targets.find((x) => x.mode === 'cache off') ?? first;
+    console.log(`\nRunning suggest_category: ${values.jobs} expenses created without a category…`);
+    const jobs = await suggestCategoryScenario(target.base, Number(values.jobs));
+    console.table([
+      {
+        scenario: 'suggest_category',
+        jobs: jobs.jobs,
+        'jobs/s': jobs.jobsPerSecond,
+        'p50 ms (enqueue to done)': jobs.p50,
+        'p99 ms': jobs.p99,
+        'max ms': jobs.max,
+      },
+    ]);
   }
   const failed = figures.filter((f) => f.errors > 0);
   if (failed.length) {

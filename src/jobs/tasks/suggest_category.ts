@@ -1,5 +1,5 @@
 /** suggest_category: picks a category for an expense created without one (see ../suggest.ts). */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { categories } from '../../db/schema/categories.js';
 import { expenses } from '../../db/schema/expenses.js';
 import { createLoaders } from '../../loaders/create-loaders.js';
@@ -33,7 +33,11 @@ export const suggestCategoryTask = defineTask(
     );
     const updated = await db
       .update(expenses)
-      .set({ categoryId, categorySource: categoryId ? 'SUGGESTED' : 'UNCATEGORIZED' })
+      .set({
+        categoryId,
+        categorySource: categoryId ? 'SUGGESTED' : 'UNCATEGORIZED',
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(expenses.id, expenseId), eq(expenses.categorySource, 'PENDING')))
       .returning({ id: expenses.id });
     if (updated.length > 0) await runtime.invalidation.userDataChanged(expense.userId);
