@@ -24,9 +24,9 @@ async function post(base: string, query: string, variables: object, token?: stri
     },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, never>; errors?: unknown[] };
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as Record<string, never>;
+  return body.data as Record<string, unknown>;
 }
 
 interface Row {

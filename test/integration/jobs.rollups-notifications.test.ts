@@ -57,6 +57,20 @@ describe('daily_metrics rollup', () => {
       { date: '2026-01-11', total: '0.25', count: 1 },
     ]);
     expect(after.data?.viewer.summary.total).toBe(before.data?.viewer.summary.total);
+    // Suggestions moved the amounts to their categories in the rollup too.
+    await eventually(async () => {
+      const res = await t.gql(SUMMARY, {}, token);
+      const names = res.data?.viewer.summary.byCategory.map(
+        (c: { category: { name: string } | null }) => c.category?.name ?? null,
+      );
+      return (await dirtyDays(t.databaseUrl)) === 0 && names.includes('Housing') ? res : undefined;
+    });
+    const categorized = (await t.gql(SUMMARY, {}, token)).data?.viewer.summary.byCategory;
+    expect(categorized).toEqual([
+      { category: { name: 'Housing' }, total: '10.00', count: 1 },
+      { category: { name: 'Food & Dining' }, total: '2.50', count: 1 },
+      { category: null, total: '0.25', count: 1 },
+    ]);
     // An edit to a closed, rolled-up day is visible at once (the day is dirty until re-rolled).
     const id = (
       await t.gql(

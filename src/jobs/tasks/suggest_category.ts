@@ -13,7 +13,7 @@ export const suggestCategoryTask = defineTask(
     const { db } = runtime;
     const [expense] = await db.select().from(expenses).where(eq(expenses.id, expenseId));
     // Deleted, or categorized by hand meanwhile: nothing to suggest.
-    if (!expense || expense.categorySource !== 'PENDING') return { skipped: true };
+    if (expense?.categorySource !== 'PENDING') return { skipped: true };
     const owned = await db
       .select({ id: categories.id })
       .from(categories)
@@ -31,15 +31,23 @@ export const suggestCategoryTask = defineTask(
         keywords: keywords[i] instanceof Error ? [] : (keywords[i] as string[]),
       })),
     );
-    const updated = await db
-      .update(expenses)
-      .set({
-        categoryId,
-        categorySource: categoryId ? 'SUGGESTED' : 'UNCATEGORIZED',
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(expenses.id, expenseId), eq(expenses.categorySource, 'PENDING')))
-      .returning({ id: expenses.id });
+    const updated = await db.transaction(async (tx) => {
+      const rows = await tx
+        .update(expenses)
+        .set({
+          categoryId,
+          categorySource: categoryId ? 'SUGGESTED' : 'UNCATEGORIZED',
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(expenses.id, expenseId), eq(expenses.categorySource, 'PENDING')))
+        .returning({ id: expenses.id });
+      // A category moves the amount between rollup rows of that day.
+      if (rows.length > 0 && categoryId) {
+        const debounce = runtime.config.worker.metricsDebounceMs;
+        await expensesChanged(tx, expense.userId, [expense.expenseDate], debounce);
+      }
+      return rows;
+    });
     if (updated.length > 0) await runtime.invalidation.userDataChanged(expense.userId);
     return { categoryId };
   },
