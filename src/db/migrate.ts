@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { Logger, runMigrations as runWorkerMigrations } from 'graphile-worker';
+import pg from 'pg';
 import postgres from 'postgres';
 
 const quietLogger = new Logger(() => () => {});
@@ -23,7 +24,14 @@ export async function runMigrations(url: string): Promise<void> {
     try {
       await migrate(drizzle(sql), { migrationsFolder });
       // graphile-worker's own schema, so the API can enqueue even where no worker runs.
-      await runWorkerMigrations({ connectionString: url, logger: quietLogger });
+      const pgPool = new pg.Pool({ connectionString: url, max: 1 });
+      pgPool.on('error', () => {});
+      pgPool.on('connect', (client) => client.on('error', () => {}));
+      try {
+        await runWorkerMigrations({ pgPool, logger: quietLogger });
+      } finally {
+        await pgPool.end();
+      }
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
     }

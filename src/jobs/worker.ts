@@ -19,6 +19,7 @@ import {
   type WorkerEvents,
   type WorkerUtils,
 } from 'graphile-worker';
+import pg from 'pg';
 import type { JobRuntime } from './runtime.js';
 import { taskDefinitions } from './task-list.js';
 
@@ -43,7 +44,13 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
     const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
     log[method]({ ...scope, ...meta }, message);
   });
-  const utils = await makeWorkerUtils({ connectionString: databaseUrl, logger });
+  // One pg pool of ours for graphile-worker and its utils, with an error listener: a Postgres
+  // restart must not crash the process through an idle client's unhandled 'error'.
+  const pgPool = new pg.Pool({ connectionString: databaseUrl, max: config.worker.concurrency + 4 });
+  pgPool.on('error', (error) =>
+    log.warn({ err: error.message }, 'worker database connection lost'),
+  );
+  const utils = await makeWorkerUtils({ pgPool, logger });
   // Jobs are locked by their pool's id (and workers have ids too): heartbeat them all. The
   // listeners go on before run() so that the pool's creation is seen.
   const lockerIds = new Set<string>();
@@ -54,7 +61,7 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
   events.on('worker:release', ({ worker }) => lockerIds.delete(worker.workerId));
   const runner = await run({
     events,
-    connectionString: databaseUrl,
+    pgPool,
     concurrency: config.worker.concurrency,
     pollInterval: config.worker.pollIntervalMs,
     noHandleSignals: true,
@@ -114,6 +121,7 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
           )
           .catch(() => {});
         await utils.release();
+        await pgPool.end().catch(() => {});
       })();
       return stopping;
     },
