@@ -47,9 +47,10 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
   // One pg pool of ours for graphile-worker and its utils, with an error listener: a Postgres
   // restart must not crash the process through an idle client's unhandled 'error'.
   const pgPool = new pg.Pool({ connectionString: databaseUrl, max: config.worker.concurrency + 4 });
-  pgPool.on('error', (error) =>
-    log.warn({ err: error.message }, 'worker database connection lost'),
-  );
+  const lost = (error: Error) =>
+    log.warn({ err: error.message }, 'worker database connection lost');
+  pgPool.on('error', lost);
+  pgPool.on('connect', (client) => client.on('error', lost));
   const utils = await makeWorkerUtils({ pgPool, logger });
   // Jobs are locked by their pool's id (and workers have ids too): heartbeat them all. The
   // listeners go on before run() so that the pool's creation is seen.
