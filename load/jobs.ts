@@ -4,6 +4,7 @@
  * read enqueue-to-completion latency from each expense's createdAt/updatedAt (suggest_category
  * stamps updatedAt when it sets the category).
  */
+import { request } from './graphql-client.js';
 
 const DESCRIPTIONS = [
   'lunch',
@@ -15,20 +16,6 @@ const DESCRIPTIONS = [
   'misc',
 ];
 
-async function post(base: string, query: string, variables: object, token?: string) {
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as Record<string, unknown>;
-}
-
 interface Row {
   createdAt: string;
   updatedAt: string;
@@ -39,7 +26,7 @@ async function allExpenses(base: string, token: string): Promise<Row[]> {
   const rows: Row[] = [];
   let after: string | null = null;
   for (;;) {
-    const data = await post(
+    const data = await request(
       base,
       `query($after: String) { viewer { expenses(first: 100, after: $after, orderBy: CREATED_DESC) {
         nodes { createdAt updatedAt categorySource } pageInfo { hasNextPage endCursor } } } }`,
@@ -67,7 +54,7 @@ export interface JobFigures {
 
 export async function suggestCategoryScenario(base: string, count: number): Promise<JobFigures> {
   const email = `load-jobs-${Date.now()}@example.com`;
-  const signUp = await post(
+  const signUp = await request(
     base,
     `mutation($e: String!) { signUp(input: { email: $e, name: "Load", password: "password123" }) { token } }`,
     { e: email },
@@ -78,7 +65,7 @@ export async function suggestCategoryScenario(base: string, count: number): Prom
       amount: '9.99',
       description: DESCRIPTIONS[(start + i) % DESCRIPTIONS.length],
     }));
-    await post(
+    await request(
       base,
       `mutation($input: CreateExpensesInput!) { createExpenses(input: $input) { count } }`,
       { input: { expenses } },

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { post } from './graphql-client.js';
 import { suggestCategoryScenario } from './jobs.js';
 import { DASHBOARD, LOG_IN, NESTED } from './queries.js';
 
@@ -54,18 +55,6 @@ async function waitReady(base: string, child?: ChildProcess): Promise<void> {
     await sleep(100);
   }
   throw new Error(`${base} did not become ready`);
-}
-
-async function post(base: string, query: string, variables?: object, token?: string) {
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: { logIn?: { token?: string } }; errors?: unknown[] };
 }
 
 interface Counters {
@@ -171,7 +160,7 @@ async function logIn(base: string): Promise<string | undefined> {
   const res = await post(base, LOG_IN, {
     input: { email: 'user1@seed.ledgerline.dev', password: 'password123' },
   });
-  return res.data?.logIn?.token;
+  return (res.data?.logIn as { token?: string } | undefined)?.token;
 }
 
 const children: ChildProcess[] = [];

@@ -1,4 +1,5 @@
 /** Who may see and change what: the rules every resolver applies. */
+import type DataLoader from 'dataloader';
 import type { Context, Viewer } from '../context.js';
 import { unauthenticated, userError } from './errors.js';
 
@@ -25,4 +26,15 @@ export function requireAdmin(ctx: Context): Viewer {
   const viewer = requireViewer(ctx);
   if (viewer.role !== 'admin') throw userError('FORBIDDEN', 'Only administrators may do this');
   return viewer;
+}
+
+/** Loads rows by id for `node`/`nodes`: each row the viewer may not read becomes null. */
+export async function loadReadable<T>(
+  ctx: Context,
+  loader: DataLoader<number, T | null>,
+  ids: readonly (string | number)[],
+  ownerOf: (row: T) => number,
+): Promise<(T | null)[]> {
+  const rows = await loader.loadMany(ids.map(Number));
+  return rows.map((row) => (row instanceof Error ? null : readable(ctx.viewer, row, ownerOf)));
 }

@@ -9,7 +9,7 @@ import {
 import { uncategorizeExpenses } from '../../db/queries/expenses.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
 import { expensesChanged } from '../../jobs/rollups.js';
-import { readable, requireViewer } from '../access.js';
+import { loadReadable, readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import { badInput, notFound } from '../errors.js';
@@ -25,12 +25,7 @@ import { ExpenseOrderEnum } from './expense-order.js';
 
 builder.node(CategoryRef, {
   id: { resolve: (category) => category.id },
-  loadMany: async (ids, ctx) => {
-    const rows = await ctx.loaders.categoryById.loadMany(ids.map(Number));
-    return rows.map((row) =>
-      row instanceof Error ? null : readable(ctx.viewer, row, (c) => c.userId),
-    );
-  },
+  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.categoryById, ids, (c) => c.userId),
   fields: (t) => ({
     name: t.exposeString('name'),
     color: t.exposeString('color', { nullable: true }),

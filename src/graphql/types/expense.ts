@@ -10,7 +10,7 @@ import type { ExpenseRow } from '../../db/schema/expenses.js';
 import { enqueue } from '../../jobs/enqueue.js';
 import { expensesChanged } from '../../jobs/rollups.js';
 import { suggestionJobs } from '../../jobs/suggestion-jobs.js';
-import { readable, requireViewer } from '../access.js';
+import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import { badInput, notFound } from '../errors.js';
@@ -22,12 +22,7 @@ import { DeleteInput, DeletePayload } from './delete-payload.js';
 
 builder.node(ExpenseRef, {
   id: { resolve: (expense) => expense.id },
-  loadMany: async (ids, ctx) => {
-    const rows = await ctx.loaders.expenseById.loadMany(ids.map(Number));
-    return rows.map((row) =>
-      row instanceof Error ? null : readable(ctx.viewer, row, (e) => e.userId),
-    );
-  },
+  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.expenseById, ids, (e) => e.userId),
   fields: (t) => ({
     amount: t.field({ type: 'Decimal', resolve: (expense) => expense.amount }),
     currency: t.exposeString('currency'),

@@ -1,6 +1,6 @@
 import { countExportsByUser, pageExportsByUser } from '../../db/queries/exports.js';
 import { requestExport } from '../../jobs/request-export.js';
-import { readable, requireViewer } from '../access.js';
+import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import { encodeId } from '../global-id.js';
@@ -22,12 +22,7 @@ export const downloadPath = (exportId: number) =>
 
 builder.node(ExportRef, {
   id: { resolve: (row) => row.id },
-  loadMany: async (ids, ctx) => {
-    const rows = await ctx.loaders.exportById.loadMany(ids.map(Number));
-    return rows.map((row) =>
-      row instanceof Error ? null : readable(ctx.viewer, row, (x) => x.userId),
-    );
-  },
+  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.exportById, ids, (x) => x.userId),
   fields: (t) => ({
     format: t.field({ type: ExportFormatEnum, resolve: (row) => row.format }),
     state: t.field({

@@ -1,5 +1,5 @@
 import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../../jobs/submit-chat.js';
-import { readable, requireViewer } from '../access.js';
+import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { requireId } from '../global-id.js';
 import { JobRef } from '../refs.js';
@@ -8,12 +8,7 @@ import { JobStateEnum } from './job-state.js';
 
 builder.node(JobRef, {
   id: { resolve: (job) => job.id },
-  loadMany: async (ids, ctx) => {
-    const rows = await ctx.loaders.jobById.loadMany(ids.map(Number));
-    return rows.map((row) =>
-      row instanceof Error ? null : readable(ctx.viewer, row, (j) => j.userId),
-    );
-  },
+  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.jobById, ids, (j) => j.userId),
   fields: (t) => ({
     kind: t.exposeString('kind'),
     state: t.field({ type: JobStateEnum, resolve: (job) => job.state }),

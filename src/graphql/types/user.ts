@@ -5,7 +5,7 @@ import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
 import { insertCategories } from '../../db/queries/categories.js';
 import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
-import { readable, requireAdmin } from '../access.js';
+import { loadReadable, requireAdmin } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import { badInput, userError } from '../errors.js';
@@ -27,12 +27,7 @@ import { ExpenseOrderEnum } from './expense-order.js';
 
 builder.node(UserRef, {
   id: { resolve: (user) => user.id },
-  loadMany: async (ids, ctx) => {
-    const rows = await ctx.loaders.userById.loadMany(ids.map(Number));
-    return rows.map((row) =>
-      row instanceof Error ? null : readable(ctx.viewer, row, (u) => u.id),
-    );
-  },
+  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.userById, ids, (u) => u.id),
   fields: (t) => ({
     email: t.exposeString('email'),
     name: t.exposeString('name'),
