@@ -40,8 +40,9 @@ try {
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `Seeded ${result.users} users and ${result.expenses} expenses in ${seconds.toFixed(1)} s ` +
-      `(${Math.round(result.expenses / seconds)} expenses/s overall).`,
+    `Seeded ${result.users} users and ${result.expenses} expenses in ${seconds.toFixed(1)} s: ` +
+      `expenses written at ${Math.round(result.expenses / result.copySeconds)}/s, ` +
+      `${Math.round(result.expenses / seconds)}/s overall (users, categories and clean-up included).`,
   );
   console.log(
     `Log in as user1@${SEED_EMAIL_DOMAIN} … user${result.users}@${SEED_EMAIL_DOMAIN}, password "${SEED_PASSWORD}".`,

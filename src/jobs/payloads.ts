@@ -14,6 +14,7 @@ export const payloadSchemas = {
     .strict(),
   export_expenses: z.object({ jobRecordId: id, userId: id, exportId: id }).strict(),
   update_daily_metrics: z.object({ userId: id, day: date }).strict(),
+  rollup_user: z.object({ userId: id }).strict(),
   send_notification: z
     .object({
       userId: id,
@@ -35,6 +36,7 @@ declare global {
       parse_chat_message: Payload<'parse_chat_message'>;
       export_expenses: Payload<'export_expenses'>;
       update_daily_metrics: Payload<'update_daily_metrics'>;
+      rollup_user: Payload<'rollup_user'>;
       send_notification: Payload<'send_notification'>;
       prune_jobs: Payload<'prune_jobs'>;
       recompute_yesterday: Payload<'recompute_yesterday'>;
@@ -49,6 +51,7 @@ export const taskOptions: Record<TaskName, { priority: number; maxAttempts: numb
   export_expenses: { priority: 1, maxAttempts: 5 },
   send_notification: { priority: 2, maxAttempts: 8 },
   update_daily_metrics: { priority: 5, maxAttempts: 10 },
+  rollup_user: { priority: 9, maxAttempts: 5 },
   prune_jobs: { priority: 9, maxAttempts: 3 },
   recompute_yesterday: { priority: 9, maxAttempts: 3 },
 };

@@ -52,3 +52,25 @@ export async function usersActiveOn(db: Executor, day: string): Promise<number[]
     select user_id from daily_metrics where day = ${day}::date`);
   return rows.map((row) => row.userId);
 }
+
+/**
+ * Rolls up all of a user's days and marks the user covered (run in a transaction). Changes made
+ * meanwhile marked their days dirty, so reads stay exact either way.
+ */
+export async function rollUpUser(db: Executor, userId: number): Promise<void> {
+  await db.execute(sql`delete from daily_metrics where user_id = ${userId}`);
+  await db.execute(sql`
+    insert into daily_metrics (user_id, day, category_id, total, count)
+    select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
+    from expenses where user_id = ${userId}
+    group by user_id, expense_date, coalesce(category_id, 0)`);
+  await db.execute(sql`
+    insert into daily_metrics_coverage (user_id) values (${userId})
+    on conflict (user_id) do update set covered_at = now()`);
+}
+
+/** A new user has nothing to roll up: covered from the start. */
+export async function markCovered(db: Executor, userId: number): Promise<void> {
+  await db.execute(sql`
+    insert into daily_metrics_coverage (user_id) values (${userId}) on conflict do nothing`);
+}

@@ -3,23 +3,26 @@ import type { Executor } from '../client.js';
 
 /**
  * A user's spending in [from, to] as (day, category, total, count) parts: closed days from the
- * daily_metrics rollup, unless marked dirty; today, later days and dirty days live from expenses.
- * Category 0 is uncategorized.
+ * daily_metrics rollup, unless marked dirty; today, later days, dirty days, and every day of a
+ * user the rollup does not cover yet, live from expenses. Category 0 is uncategorized.
  */
 function spendingParts(userId: number, from: string, to: string): SQL {
   return sql`
     with dirty as (
       select day from daily_metrics_dirty
       where user_id = ${userId} and day between ${from}::date and ${to}::date
+    ), covered as (
+      select exists(select 1 from daily_metrics_coverage where user_id = ${userId}) as yes
     )
-    select m.day, m.category_id, m.total, m.count from daily_metrics m
-    where m.user_id = ${userId}
+    select m.day, m.category_id, m.total, m.count from daily_metrics m, covered
+    where covered.yes and m.user_id = ${userId}
       and m.day between ${from}::date and least(${to}::date, current_date - 1)
       and m.day not in (select day from dirty)
     union all
-    select e.expense_date, coalesce(e.category_id, 0), e.amount, 1 from expenses e
+    select e.expense_date, coalesce(e.category_id, 0), e.amount, 1 from expenses e, covered
     where e.user_id = ${userId} and e.expense_date between ${from}::date and ${to}::date
-      and (e.expense_date >= current_date or e.expense_date in (select day from dirty))`;
+      and (not covered.yes or e.expense_date >= current_date
+           or e.expense_date in (select day from dirty))`;
 }
 
 export interface CategorySpendRow {

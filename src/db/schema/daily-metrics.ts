@@ -64,3 +64,14 @@ export const budgetAlerts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.month] })],
 );
+
+/**
+ * Users whose closed days are all in the rollup (but for dirty ones). A user without a row (bulk
+ * loaded, not yet rolled up) is read live until `rollup_user` has covered them.
+ */
+export const metricsCoverage = pgTable('daily_metrics_coverage', {
+  userId: bigint('user_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  coveredAt: timestamp('covered_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+});

@@ -3,6 +3,7 @@ import type { Role } from '../../auth/tokens.js';
 import type { Context } from '../../context.js';
 import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
 import { insertCategories } from '../../db/queries/categories.js';
+import { markCovered } from '../../db/queries/daily-metrics.js';
 import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
 import { loadReadable, requireAdmin } from '../access.js';
@@ -151,6 +152,7 @@ builder.mutationFields((t) => ({
       const user = await ctx.db.transaction(async (tx) => {
         const created = await insertUser(tx, { email, name, passwordHash, currency });
         if (!created) return undefined;
+        await markCovered(tx, created.id);
         await insertCategories(
           tx,
           DEFAULT_CATEGORIES.map((category) => ({ ...category, userId: created.id })),
