@@ -4,6 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createClient } from '@redis/client';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { resolveJwtSecret } from './auth/secret.js';
@@ -117,7 +120,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     // Liveness: yoga answers GET /health with 200 by itself.
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: { title: 'Ledgerline', defaultQuery: DEFAULT_QUERY },
+    graphiql: config.graphiql ? { title: 'Ledgerline', defaultQuery: DEFAULT_QUERY } : false,
     logging: log,
     context: createContextFactory({
       config,
@@ -141,6 +144,9 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       ),
       useExportDownload({ db: routeDb, authenticate, metrics }),
       ...(responseCache ? [responseCache.plugin] : []),
+      // Browser requests that are not preflighted must carry this header (yoga's CSRF plugin).
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useQueryLimits(config.limits),
       useOperationMetrics(metrics, log),
     ],

@@ -40,7 +40,18 @@ export interface Config {
     readonly maxAliases: number;
     /** `MAX_BODY_BYTES`: largest request body; larger is 413. @default 1048576 */
     readonly maxBodyBytes: number;
+    /** `MAX_TOKENS`: lexical tokens in one document. @default 2000 */
+    readonly maxTokens: number;
+    /** `MAX_DIRECTIVES`: directives in one document. @default 50 */
+    readonly maxDirectives: number;
   };
+  /** `GRAPHIQL`: serve GraphiQL to browsers. @default true (false when NODE_ENV=production) */
+  readonly graphiql: boolean;
+  /**
+   * `INTROSPECTION`: allow introspection and "Did you mean" field suggestions.
+   * @default true (false when NODE_ENV=production)
+   */
+  readonly introspection: boolean;
   readonly cache: {
     /** `CACHE_ENABLED`: false turns off response and entity caching. @default true */
     readonly enabled: boolean;
@@ -164,7 +175,11 @@ export function loadConfig(env: Env = process.env): Config {
       maxComplexity: int(env, 'MAX_COMPLEXITY', 25_000, 1),
       maxAliases: int(env, 'MAX_ALIASES', 15),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024),
+      maxTokens: int(env, 'MAX_TOKENS', 2000, 10),
+      maxDirectives: int(env, 'MAX_DIRECTIVES', 50),
     },
+    graphiql: bool(env, 'GRAPHIQL', nodeEnv !== 'production'),
+    introspection: bool(env, 'INTROSPECTION', nodeEnv !== 'production'),
     cache: {
       enabled: bool(env, 'CACHE_ENABLED', true),
       l1MaxEntries: int(env, 'CACHE_L1_MAX_ENTRIES', 10_000, 1),

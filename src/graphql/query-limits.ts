@@ -1,6 +1,7 @@
 /**
- * Query-safety limits, enforced before any resolver runs (QUERY_TOO_COMPLEX). Aliases depend on
- * the document alone, so their rule joins validation (which yoga caches per document). Depth and
+ * Query-safety limits, enforced before any resolver runs (QUERY_TOO_COMPLEX). Tokens are capped
+ * while parsing; aliases and directives depend on the document alone, so their rule joins
+ * validation (which yoga caches per document). Depth and
  * complexity depend on variables too (`first: $n`), so they are measured for each execution with
  * the Pothos complexity rule (connections count their children once per requested row).
  */
@@ -12,14 +13,27 @@ import type { Config } from '../config.js';
 const tooComplex = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
-/** Counts aliases in a document (a dozen lines; graphql-armor's rule would bring its own codes). */
-function aliasLimitRule(max: number): ValidationRule {
+/**
+ * Counts aliases and directives in a document (a dozen lines; graphql-armor's rules would bring
+ * their own error codes).
+ */
+function countLimitRule(limits: Config['limits']): ValidationRule {
   return (context) => {
     let aliases = 0;
+    let directives = 0;
     return {
       Field(node) {
-        if (node.alias && ++aliases === max + 1) {
-          context.reportError(tooComplex(`The operation uses more than ${max} aliases`));
+        if (node.alias && ++aliases === limits.maxAliases + 1) {
+          context.reportError(
+            tooComplex(`The operation uses more than ${limits.maxAliases} aliases`),
+          );
+        }
+      },
+      Directive() {
+        if (++directives === limits.maxDirectives + 1) {
+          context.reportError(
+            tooComplex(`The operation uses more than ${limits.maxDirectives} directives`),
+          );
         }
       },
     };
@@ -28,8 +42,21 @@ function aliasLimitRule(max: number): ValidationRule {
 
 export function useQueryLimits(limits: Config['limits']): Plugin {
   return {
+    onParse({ setParseFn, parseFn }) {
+      // graphql-js stops lexing at maxTokens, so a huge document costs nothing to refuse.
+      setParseFn((source, options) => {
+        try {
+          return parseFn(source, { ...options, maxTokens: limits.maxTokens });
+        } catch (error) {
+          if (error instanceof GraphQLError && /tokens\. Parsing aborted/.test(error.message)) {
+            throw tooComplex(`The document has more than ${limits.maxTokens} tokens`);
+          }
+          throw error;
+        }
+      });
+    },
     onValidate({ addValidationRule }) {
-      addValidationRule(aliasLimitRule(limits.maxAliases));
+      addValidationRule(countLimitRule(limits));
     },
     onExecute({ args, setResultAndStopExecution }) {
       const rule = createComplexityRule({
