@@ -1,0 +1,30 @@
+# Ledgerline: the API (and, with another command, a worker). Multi-stage: types are checked in a
+# build stage with dev dependencies; the runtime image has production dependencies only and runs
+# as the unprivileged `node` user.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json drizzle.config.ts vitest.config.ts ./
+COPY src ./src
+COPY test ./test
+COPY load ./load
+RUN npm run typecheck
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json graphile.config.js crontab schema.graphql ./
+COPY drizzle ./drizzle
+COPY --from=build /app/src ./src
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+# The worker alone: docker run … node --import tsx src/jobs/worker-main.ts
+CMD ["node", "--import", "tsx", "src/main.ts"]
