@@ -18,7 +18,7 @@ import { type Context, createContextFactory } from './context.js';
 import { createDb, createPool, type Pool } from './db/client.js';
 import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
-import { createMaskError, useOperationMetrics } from './graphql/observability.js';
+import { createMaskError, useOperationMetrics, useRequestId } from './graphql/observability.js';
 import { useQueryLimits } from './graphql/query-limits.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
@@ -133,6 +133,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     }) as never,
     maskedErrors: { maskError: createMaskError(log) },
     plugins: [
+      useRequestId(),
       useBodyLimit(config.limits.maxBodyBytes),
       useRoutes(
         {
@@ -148,7 +149,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useQueryLimits(config.limits),
-      useOperationMetrics(metrics, log),
+      useOperationMetrics(metrics, log, config.slowQueryMs),
     ],
   });
 

@@ -88,6 +88,8 @@ export interface Config {
     /** `METRICS_DEBOUNCE_MS`: rollups of a user's day wait this long for more writes. @default 2000 */
     readonly metricsDebounceMs: number;
   };
+  /** `SLOW_QUERY_MS`: operations slower than this are logged as warnings. @default 100 */
+  readonly slowQueryMs: number;
   /** `LOG_LEVEL`. @default 'info' ('silent' under test) */
   readonly logLevel: string;
   /** `LOADERS`: `off` resolves relations row by row; kept only for the load comparison. @default 'on' */
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
       notificationTimeoutMs: int(env, 'NOTIFICATION_TIMEOUT_MS', 5000, 10),
       metricsDebounceMs: int(env, 'METRICS_DEBOUNCE_MS', 2000, 0),
     },
+    slowQueryMs: int(env, 'SLOW_QUERY_MS', 100),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     loaders: oneOf(env, 'LOADERS', ['on', 'off'], 'on'),
   };

@@ -2,6 +2,7 @@
  * Per-operation metrics and logs, and error masking: expected errors keep their code; anything
  * else is logged with the request id and reaches the client only as INTERNAL_SERVER_ERROR.
  */
+import { randomUUID } from 'node:crypto';
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -9,7 +10,38 @@ import type { Context } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
-export function useOperationMetrics(metrics: Metrics, log: Logger): Plugin {
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const requestIds = new WeakMap<Request, string>();
+
+/** A client's `x-request-id` if it is sane, else a new UUID. */
+export function requestIdFrom(given: string | null | undefined): string {
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The request's id (stable for the request). */
+export function requestIdOf(request: Request): string {
+  let id = requestIds.get(request);
+  if (!id) {
+    id = requestIdFrom(request.headers.get('x-request-id'));
+    requestIds.set(request, id);
+  }
+  return id;
+}
+
+/** Echoes the request id on every response, so a client can quote it. */
+export function useRequestId(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      response.headers.set('x-request-id', requestIdOf(request));
+    },
+  };
+}
+
+/**
+ * Metrics for every operation, and one JSON log line each: request id, operation, duration, SQL
+ * statements, cache outcome and user; operations slower than `slowMs` are logged as warnings.
+ */
+export function useOperationMetrics(metrics: Metrics, log: Logger, slowMs: number): Plugin {
   return {
     onExecute({ args }) {
       const started = performance.now();
@@ -35,16 +67,20 @@ export function useOperationMetrics(metrics: Metrics, log: Logger): Plugin {
           for (const error of errors) {
             metrics.errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
           }
-          log.debug(
-            {
-              operation: name,
-              type,
-              ms: seconds * 1000,
-              sql: ctx.stats.sqlStatements,
-              user: ctx.viewer?.id,
-            },
-            'operation',
-          );
+          const ms = Math.round(seconds * 10_000) / 10;
+          const fields = {
+            requestId: requestIdOf(ctx.request),
+            operation: name,
+            type,
+            ms,
+            sql: ctx.stats.sqlStatements,
+            // Executed means not answered from the cache (a hit never gets here).
+            cache: type === 'query' ? 'miss' : 'bypass',
+            user: ctx.viewer?.id,
+            errors: errors.map((error) => error.extensions?.code ?? 'UNKNOWN'),
+          };
+          if (ms > slowMs) log.warn(fields, 'slow operation');
+          else log.info(fields, 'operation');
         },
       };
     },

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { requestIdFrom } from '../graphql/observability.js';
 import type { ResponseCache } from '../graphql/response-cache.js';
 import type { Metrics } from '../metrics.js';
 
@@ -132,7 +133,11 @@ async function handleGraphqlPost(
         'HIT',
         mediaType,
       );
-      res.writeHead(out.status, out.headers);
+      const requestId = req.headers['x-request-id'];
+      res.writeHead(out.status, {
+        ...out.headers,
+        'x-request-id': requestIdFrom(Array.isArray(requestId) ? undefined : requestId),
+      });
       res.end(out.body ?? undefined);
       options.metrics.httpRequests.inc({ route: '/graphql', status: out.status });
       return;

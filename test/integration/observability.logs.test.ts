@@ -1,0 +1,64 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+/** An app whose JSON logs the test reads. */
+const lines: Record<string, unknown>[] = [];
+let app: App;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    JWT_SECRET: 'x'.repeat(40),
+    WORKER_ENABLED: 'false',
+    SLOW_QUERY_MS: '100000',
+  });
+  app = await createApp(config, pino({ level: 'info' }, sink));
+});
+afterAll(async () => {
+  await app?.stop();
+  await drop?.();
+});
+
+const post = (query: string, headers: Record<string, string> = {}) =>
+  app.yoga.fetch(new URL('/graphql', 'http://localhost'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
+
+describe('structured logs and request ids', () => {
+  it('echoes a given x-request-id and logs the operation with it', async () => {
+    const response = await post('query Probe { viewer { id } }', { 'x-request-id': 'req-123' });
+    expect(response.headers.get('x-request-id')).toBe('req-123');
+    const line = lines.find((l) => l.msg === 'operation' && l.requestId === 'req-123');
+    expect(line).toMatchObject({
+      operation: 'Probe',
+      type: 'query',
+      sql: 0,
+      cache: 'miss',
+      errors: [],
+    });
+    expect(typeof line?.ms).toBe('number');
+  });
+
+  it('makes up an id when there is none (or it is junk)', async () => {
+    const plain = await post('{ viewer { id } }');
+    expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const junk = await post('{ viewer { id } }', { 'x-request-id': 'bad id with spaces' });
+    expect(junk.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
