@@ -47,6 +47,8 @@ export interface App {
   readonly cache: Cache | undefined;
   /** Closes the pool, Redis and an embedded Postgres, in that order. Safe to call twice. */
   stop(): Promise<void>;
+  /** Marks the instance as going away: /ready answers 503 from now on (load balancers drain it). */
+  beginShutdown(): void;
 }
 
 let instances = 0;
@@ -137,7 +139,10 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       useBodyLimit(config.limits.maxBodyBytes),
       useRoutes(
         {
-          'GET /ready': () => ready(checks),
+          'GET /ready': () =>
+            shuttingDown
+              ? Response.json({ status: 'shutting down' }, { status: 503 })
+              : ready(checks),
           'GET /metrics': () => metricsRoute(metrics.registry),
           'POST /webhooks/chat': createChatWebhook({ db: routeDb, authenticate }),
         },
@@ -153,8 +158,10 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     ],
   });
 
+  let shuttingDown = false;
   let stopped: Promise<void> | undefined;
   const stop = () => {
+    shuttingDown = true;
     stopped ??= (async () => {
       await worker?.stop();
       await pool.end({ timeout: 5 });
@@ -170,7 +177,10 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     maxBodyBytes: config.limits.maxBodyBytes,
     metrics,
   });
-  return { yoga, handle, pool, metrics, log, cache, worker, stop };
+  const beginShutdown = () => {
+    shuttingDown = true;
+  };
+  return { yoga, handle, pool, metrics, log, cache, worker, stop, beginShutdown };
 }
 
 const DEFAULT_QUERY = `# Sign up (or log in) first, then put the token in the Headers tab:

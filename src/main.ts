@@ -24,16 +24,25 @@ server.listen(config.port, config.host, () => {
 });
 
 let stopping = false;
+/** In-flight requests get this long to finish before the pools close under them. */
+const DRAIN_MS = 10_000;
+
 async function shutdown(signal: string) {
   if (stopping) {
     log.warn({ signal }, 'second signal: exiting now');
     process.exit(1);
   }
   stopping = true;
-  log.info({ signal }, 'shutting down');
-  server.close();
+  log.info({ signal }, 'shutting down: /ready is 503, no new connections, draining requests');
+  app.beginShutdown();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+  server.closeAllConnections();
+  // Then the worker stops taking jobs and finishes running ones; pools, Redis and an embedded
+  // Postgres close in that order.
   await app.stop();
+  log.info('stopped');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
