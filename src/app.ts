@@ -23,6 +23,7 @@ import { useQueryLimits } from './graphql/query-limits.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
 import { createChatWebhook } from './http/chat-webhook.js';
+import { useCompression } from './http/compression.js';
 import { useExportDownload } from './http/export-download.js';
 import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
@@ -136,6 +137,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     maskedErrors: { maskError: createMaskError(log) },
     plugins: [
       useRequestId(),
+      useCompression(),
       useBodyLimit(config.limits.maxBodyBytes),
       useRoutes(
         {

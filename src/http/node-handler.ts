@@ -11,6 +11,13 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { requestIdFrom } from '../graphql/observability.js';
 import type { ResponseCache } from '../graphql/response-cache.js';
 import type { Metrics } from '../metrics.js';
+import {
+  addVary,
+  chooseEncoding,
+  compress,
+  type Encoding,
+  MIN_COMPRESS_BYTES,
+} from './compression.js';
 
 export interface NodeHandlerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: any yoga instance will do
@@ -21,6 +28,17 @@ export interface NodeHandlerOptions {
 }
 
 class BodyTooLargeError extends Error {}
+
+type Entry = NonNullable<ReturnType<ResponseCache['getLocal']>>;
+/** A cached body compressed once per encoding (entries never change), reused by every hit. */
+const compressed = new WeakMap<Entry, Partial<Record<Encoding, Promise<Buffer>>>>();
+
+function compressedBody(entry: Entry, encoding: Encoding): Promise<Buffer> {
+  const variants = compressed.get(entry) ?? {};
+  compressed.set(entry, variants);
+  variants[encoding] ??= compress(Buffer.from(entry.body), encoding);
+  return variants[encoding];
+}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -134,11 +152,21 @@ async function handleGraphqlPost(
         mediaType,
       );
       const requestId = req.headers['x-request-id'];
-      res.writeHead(out.status, {
+      const headers: Record<string, string> = {
         ...out.headers,
         'x-request-id': requestIdFrom(Array.isArray(requestId) ? undefined : requestId),
-      });
-      res.end(out.body ?? undefined);
+      };
+      let body: Buffer | string | undefined = out.body ?? undefined;
+      const encoding = chooseEncoding(req.headers['accept-encoding']);
+      if (out.body !== null && encoding) {
+        headers.vary = addVary(headers.vary ?? null, 'Accept-Encoding');
+        if (Buffer.byteLength(out.body) >= MIN_COMPRESS_BYTES) {
+          body = await compressedBody(entry, encoding);
+          headers['content-encoding'] = encoding;
+        }
+      }
+      res.writeHead(out.status, headers);
+      res.end(body);
       options.metrics.httpRequests.inc({ route: '/graphql', status: out.status });
       return;
     }
