@@ -246,7 +246,7 @@ try {
       );
     }
   }
-  if (!values.url || Number(values.jobs) > 0) {
+  if (Number(values.jobs) > 0) {
     const target = targets.find((x) => x.mode === 'cache off') ?? first;
     console.log(`\nRunning suggest_category: ${values.jobs} expenses created without a category…`);
     const jobs = await suggestCategoryScenario(target.base, Number(values.jobs));
