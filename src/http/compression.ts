@@ -49,6 +49,8 @@ export function useCompression(): Plugin {
         !encoding ||
         !response.body ||
         response.headers.has('content-encoding') ||
+        // Downloads stream from Postgres chunk by chunk; buffering them to compress would not.
+        response.headers.has('content-disposition') ||
         !COMPRESSIBLE.test(type)
       ) {
         return;

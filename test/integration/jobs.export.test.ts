@@ -100,9 +100,12 @@ describe('requestExport and export_expenses', () => {
     const res = await t.gql(REQUEST, { input: { format: 'JSON' } }, token);
     const done = await finished(token, res.data?.requestExport.export.id);
     expect(done).toMatchObject({ state: 'SUCCEEDED', rowCount: 2500, job: { progress: 2500 } });
-    const body = await (
-      await t.fetch(done.downloadUrl, { headers: { authorization: `Bearer ${token}` } })
-    ).json();
+    const download = await t.fetch(done.downloadUrl, {
+      headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip, br' },
+    });
+    // Streamed as stored, never buffered to be compressed.
+    expect(download.headers.get('content-encoding')).toBeNull();
+    const body = await download.json();
     expect(body).toHaveLength(2500);
     expect(body[0]).toMatchObject({
       date: '2025-01-01',
