@@ -84,7 +84,8 @@ async function forward(
   res: ServerResponse,
   body: Buffer,
 ): Promise<void> {
-  const response = await options.yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, {
+  // yoga routes by path; a fixed origin keeps a client's Host header out of URL parsing.
+  const response = await options.yoga.fetch(new URL(req.url ?? '/', 'http://localhost'), {
     method: req.method,
     headers: toHeaders(req),
     body,
