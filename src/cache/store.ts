@@ -26,8 +26,8 @@ export interface CacheStore {
   /** Writes L1 at once and L2 in the background (never rejects). */
   set<T>(key: string, value: T, ttlMs: number, kind: CacheKind, sizeBytes?: number): void;
   setMany<T>(entries: readonly [string, T][], ttlMs: number, kind: CacheKind): void;
-  /** Removes keys from both levels; resolves once L2 answered or timed out. */
-  delete(keys: readonly string[]): Promise<void>;
+  /** Removes keys from both levels; resolves once L2 answered or `timeoutMs` passed. */
+  delete(keys: readonly string[], timeoutMs?: number): Promise<void>;
   /** Drops keys from L1 only (another instance changed them). */
   evictLocal(keys: readonly string[]): void;
   /** Drops all of L1 (after missing invalidation messages). */
@@ -172,11 +172,11 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
         (error) => report('set', error),
       );
     },
-    async delete(keys) {
+    async delete(keys, deleteTimeoutMs = timeout) {
       store.evictLocal(keys);
       if (!l2 || keys.length === 0) return;
       try {
-        await withTimeout(l2.deleteMany([...keys]), timeout);
+        await withTimeout(l2.deleteMany([...keys]), deleteTimeoutMs);
         metrics.evictions.inc({ level: 'l2' }, keys.length);
       } catch (error) {
         report('delete', error);

@@ -52,6 +52,9 @@ const MIRROR_TTL_MS = 30_000;
 
 export async function createVersions(options: VersionsOptions): Promise<Versions> {
   const { redis, namespace, store, metrics, timeoutMs } = options;
+  // A lost read is a miss; a lost invalidation is a stale read elsewhere. Writes (INCR, PUBLISH)
+  // therefore get a longer, still bounded, wait when Redis is slow (down, they fail at once).
+  const writeTimeoutMs = Math.max(500, timeoutMs * 10);
   const instance = randomUUID();
   const channel = `${namespace}:invalidate`;
   const versionKey = (scope: string) => `${namespace}:v:${scope}`;
@@ -110,7 +113,7 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     try {
       await withTimeout(
         redis.publish(channel, JSON.stringify({ ...message, from: instance })),
-        timeoutMs,
+        writeTimeoutMs,
       );
     } catch {
       fail('publish');
@@ -148,7 +151,7 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
         let next = (mirror.get(scope) ?? floor.get(scope) ?? 0) + 1;
         if (redis) {
           try {
-            next = Math.max(next, await withTimeout(redis.incr(versionKey(scope)), timeoutMs));
+            next = Math.max(next, await withTimeout(redis.incr(versionKey(scope)), writeTimeoutMs));
           } catch {
             fail('bump');
           }
@@ -160,7 +163,7 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     },
     async evict(keys) {
       metrics.invalidations.inc({ kind: 'entity' }, keys.length);
-      await store.delete(keys);
+      await store.delete(keys, writeTimeoutMs);
       await publish({ evict: [...keys] });
     },
     async stop() {
