@@ -7,10 +7,10 @@
  * seed users. With --url it targets a running gateway whose database was seeded by `npm run seed`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort } from '../src/free-port.js';
 import { post } from './graphql-client.js';
 import { suggestCategoryScenario } from './jobs.js';
 import { DASHBOARD, LOG_IN, NESTED } from './queries.js';
@@ -27,15 +27,6 @@ const { values } = parseArgs({
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {

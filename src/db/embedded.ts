@@ -4,10 +4,10 @@
  * never load it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { freePort } from '../free-port.js';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -15,19 +15,6 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'ledgerline';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
 
 function isAlive(pid: number): boolean {
   try {

@@ -11,3 +11,8 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Polls `check` until it answers true. */
+export function until(check: () => Promise<boolean>, timeoutMs?: number): Promise<true> {
+  return eventually(async () => ((await check()) ? true : undefined), timeoutMs);
+}

