@@ -167,6 +167,8 @@ async function startGateway(env: Record<string, string>): Promise<string> {
       PORT: String(port),
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      // The scenarios measure throughput; rate limiting would cap it by design.
+      RATE_LIMIT_ENABLED: 'false',
       JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
       ...env,
     },

@@ -15,11 +15,15 @@ import { createAuthenticator } from './auth/viewer.js';
 import { type Cache, createCache, createInvalidation } from './cache/create-cache.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
+import { cacheNamespace } from './cache/namespace.js';
 import { createDb, createPool, type Pool } from './db/client.js';
+import { createPoolPermits, guardSql, normalizeSql } from './db/guarded-sql.js';
 import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
+import { useDeadline } from './graphql/deadline.js';
 import { createMaskError, useOperationMetrics, useRequestId } from './graphql/observability.js';
 import { useQueryLimits } from './graphql/query-limits.js';
+import { useRateLimit } from './graphql/rate-limit.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
 import { createChatWebhook } from './http/chat-webhook.js';
@@ -34,6 +38,8 @@ import { createJobRuntime } from './jobs/runtime.js';
 import { startWorker, type Worker } from './jobs/worker.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createRateLimiter } from './rate-limit/limiter.js';
+import { policiesFrom } from './rate-limit/policies.js';
 
 export interface App {
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -100,8 +106,29 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     ? await startWorker(createJobRuntime({ config, pool, log, metrics, cache }), databaseUrl)
     : undefined;
   const authenticate = createAuthenticator(tokens);
+  const permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
+    metrics.poolWait.observe({ outcome: ok ? 'ok' : 'timeout' }, ms / 1000),
+  );
+  const onStatement = (text: string, ms: number) => {
+    metrics.sqlDuration.observe(ms / 1000);
+    if (ms > config.slowQueryMs) {
+      log.warn({ sql: normalizeSql(text), ms: Math.round(ms * 10) / 10 }, 'slow sql');
+    }
+  };
   /** For the non-GraphQL routes (no per-request statement counting there). */
-  const routeDb = createDb(pool, { onQuery: () => metrics.sqlStatements.inc() });
+  const routeDb = createDb(guardSql(pool, { permits, onStatement }), {
+    onQuery: () => metrics.sqlStatements.inc(),
+  });
+  const policies = policiesFrom(config.rateLimit);
+  const limiter = config.rateLimit.enabled
+    ? createRateLimiter({
+        redis,
+        prefix: cache?.namespace ?? (await cacheNamespace(pool, config.cache.namespace)),
+        timeoutMs: config.cache.redisTimeoutMs,
+        metrics: metrics.rateLimit,
+        log,
+      })
+    : undefined;
   const responseCache = cache
     ? createResponseCache({
         schema,
@@ -133,6 +160,9 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       invalidation: createInvalidation(cache),
       ...(cache ? { entities: cache.entities } : {}),
       onQuery: () => metrics.sqlStatements.inc(),
+      onStatement,
+      permits,
+      ...(limiter ? { rateLimit: { limiter, policies } } : {}),
     }) as never,
     maskedErrors: { maskError: createMaskError(log) },
     plugins: [
@@ -156,6 +186,8 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useQueryLimits(config.limits),
+      ...(limiter ? [useRateLimit(limiter, policies)] : []),
+      useDeadline(metrics, config.requestTimeoutMs),
       useOperationMetrics(metrics, log, config.slowQueryMs),
     ],
   });

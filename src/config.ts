@@ -30,7 +30,47 @@ export interface Config {
     readonly statementTimeoutMs: number;
     /** `DB_PREPARE`: use named prepared statements. @default true */
     readonly prepare: boolean;
+    /**
+     * `DB_POOL_WAIT_MS`: longest a request waits for a free connection before it is answered
+     * with SERVICE_UNAVAILABLE (503). @default 2000
+     */
+    readonly poolWaitMs: number;
   };
+  /**
+   * `REQUEST_TIMEOUT_MS`: a GraphQL operation still running after this is answered with TIMEOUT
+   * (504) and its SQL is cancelled. @default 10000
+   */
+  readonly requestTimeoutMs: number;
+  /**
+   * `TRUST_PROXY`: take the client address from the last `X-Forwarded-For` entry (set it when a
+   * load balancer you run sits in front). @default false
+   */
+  readonly trustProxy: boolean;
+  readonly rateLimit: {
+    /** `RATE_LIMIT_ENABLED`. @default true */
+    readonly enabled: boolean;
+    /** `RATE_LIMIT_BURST`: points in each user's (or anonymous IP's) bucket. @default 300 */
+    readonly burst: number;
+    /** `RATE_LIMIT_PER_SECOND`: points a bucket regains per second. @default 10 */
+    readonly perSecond: number;
+    /** `RATE_LIMIT_AUTH_PER_MINUTE`: signUp and logIn calls per client IP per minute. @default 20 */
+    readonly authPerMinute: number;
+    /** `RATE_LIMIT_LOGIN_FAILURES_PER_MINUTE`: failed log-ins per email per minute. @default 5 */
+    readonly loginFailuresPerMinute: number;
+  };
+  readonly persisted: {
+    /** `PERSISTED_QUERIES`: accept automatic persisted queries (sha256 hashes). @default true */
+    readonly automatic: boolean;
+    /** `PERSISTED_ONLY`: accept only operations listed in the manifest. @default false */
+    readonly only: boolean;
+    /** `PERSISTED_MANIFEST`: the manifest (`npm run persisted:manifest`). @default './persisted-operations.json' */
+    readonly manifestPath: string;
+  };
+  /**
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`: send OpenTelemetry traces (OTLP over HTTP) here; unset means
+   * no tracing. `OTEL_SERVICE_NAME` names the service. @default unset, 'ledgerline'
+   */
+  readonly telemetry: { readonly endpoint: string | undefined; readonly serviceName: string };
   readonly limits: {
     /** `MAX_DEPTH`: deepest selection allowed. @default 12 */
     readonly maxDepth: number;
@@ -88,7 +128,7 @@ export interface Config {
     /** `METRICS_DEBOUNCE_MS`: rollups of a user's day wait this long for more writes. @default 2000 */
     readonly metricsDebounceMs: number;
   };
-  /** `SLOW_QUERY_MS`: operations slower than this are logged as warnings. @default 100 */
+  /** `SLOW_QUERY_MS`: operations and SQL statements slower than this are logged as warnings. @default 100 */
   readonly slowQueryMs: number;
   /** `LOG_LEVEL`. @default 'info' ('silent' under test) */
   readonly logLevel: string;
@@ -171,6 +211,25 @@ export function loadConfig(env: Env = process.env): Config {
       poolMax: int(env, 'DB_POOL_MAX', 10, 1),
       statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 5000),
       prepare: bool(env, 'DB_PREPARE', true),
+      poolWaitMs: int(env, 'DB_POOL_WAIT_MS', 2000, 1),
+    },
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10_000, 1),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    rateLimit: {
+      enabled: bool(env, 'RATE_LIMIT_ENABLED', true),
+      burst: int(env, 'RATE_LIMIT_BURST', 300, 1),
+      perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 10, 1),
+      authPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 20, 1),
+      loginFailuresPerMinute: int(env, 'RATE_LIMIT_LOGIN_FAILURES_PER_MINUTE', 5, 1),
+    },
+    persisted: {
+      automatic: bool(env, 'PERSISTED_QUERIES', true),
+      only: bool(env, 'PERSISTED_ONLY', false),
+      manifestPath: path.resolve(env.PERSISTED_MANIFEST || 'persisted-operations.json'),
+    },
+    telemetry: {
+      endpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+      serviceName: env.OTEL_SERVICE_NAME || 'ledgerline',
     },
     limits: {
       maxDepth: int(env, 'MAX_DEPTH', 12, 1),

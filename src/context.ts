@@ -2,6 +2,7 @@
  * The per-request context: who is asking, a Drizzle handle that counts this request's SQL, and
  * this request's DataLoaders (created lazily, dropped with the request).
  */
+import type { IncomingMessage } from 'node:http';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { TokenService } from './auth/tokens.js';
 import type { Authenticate, Viewer } from './auth/viewer.js';
@@ -9,7 +10,12 @@ import type { Invalidation } from './cache/create-cache.js';
 import type { EntityCache } from './cache/entities.js';
 import type { Config } from './config.js';
 import { createDb, type Db, type Pool } from './db/client.js';
+import { DeadlineError, guardSql, type PoolPermits } from './db/guarded-sql.js';
+import { clientAddress } from './http/client-address.js';
 import { createLoaders, type Loaders } from './loaders/create-loaders.js';
+import { type AuthLimits, createAuthLimits, noAuthLimits } from './rate-limit/auth-limits.js';
+import type { RateLimiter } from './rate-limit/limiter.js';
+import type { Policies } from './rate-limit/policies.js';
 
 export type { Viewer };
 
@@ -27,6 +33,18 @@ export interface Context extends YogaInitialContext {
   readonly tokens: TokenService;
   /** Evicts cached entities a mutation changed. */
   readonly invalidation: Invalidation;
+  /** The client's address (per-IP limits). */
+  readonly clientAddress: string;
+  /** signUp/logIn brute-force limits (no-ops when rate limiting is off). */
+  readonly authLimits: AuthLimits;
+  /** Aborts at REQUEST_TIMEOUT_MS; this request's SQL is cancelled then. */
+  readonly deadline: Deadline;
+}
+
+export interface Deadline {
+  readonly signal: AbortSignal;
+  /** Stops the timer once the operation is done. */
+  clear(): void;
 }
 
 export interface ContextDeps {
@@ -39,13 +57,46 @@ export interface ContextDeps {
   readonly invalidation: Invalidation;
   /** Called for every statement, for metrics. */
   readonly onQuery?: (query: string) => void;
+  /** Called when a statement ends, with its duration (metrics, slow-SQL log). */
+  readonly onStatement?: (query: string, ms: number) => void;
+  /** Bounds the wait for a pool connection. */
+  readonly permits: PoolPermits;
+  /** Set when rate limiting is on. */
+  readonly rateLimit?: { readonly limiter: RateLimiter; readonly policies: Policies };
+}
+
+function startDeadline(ms: number, request: Request): Deadline {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DeadlineError()), ms);
+  timer.unref();
+  // A client that hangs up cancels its work too.
+  const gone = () => controller.abort(new DeadlineError());
+  request.signal?.addEventListener('abort', gone, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', gone);
+    },
+  };
 }
 
 export function createContextFactory(deps: ContextDeps) {
   return async (initial: YogaInitialContext): Promise<Omit<Context, keyof YogaInitialContext>> => {
     const viewer = await deps.authenticate(initial.request.headers.get('authorization'));
     const stats: RequestStats = { sqlStatements: 0 };
-    const db = createDb(deps.pool, {
+    const deadline = startDeadline(deps.config.requestTimeoutMs, initial.request);
+    const guarded = guardSql(deps.pool, {
+      permits: deps.permits,
+      signal: deadline.signal,
+      ...(deps.onStatement ? { onStatement: deps.onStatement } : {}),
+    });
+    const address = clientAddress(
+      initial.request,
+      initial as { req?: IncomingMessage },
+      deps.config.trustProxy,
+    );
+    const db = createDb(guarded, {
       onQuery: (query) => {
         stats.sqlStatements += 1;
         deps.onQuery?.(query);
@@ -62,6 +113,11 @@ export function createContextFactory(deps: ContextDeps) {
       config: deps.config,
       tokens: deps.tokens,
       invalidation: deps.invalidation,
+      clientAddress: address,
+      authLimits: deps.rateLimit
+        ? createAuthLimits(deps.rateLimit.limiter, deps.rateLimit.policies, address)
+        : noAuthLimits,
+      deadline,
     };
   };
 }

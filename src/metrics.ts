@@ -11,6 +11,20 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   readonly cache: CacheMetrics;
   readonly jobs: JobMetrics;
+  readonly rateLimit: RateLimitMetrics;
+  readonly httpDuration: Histogram<'route'>;
+  readonly sqlDuration: Histogram;
+  /** How long statements waited for a pool permit; outcome ok or timeout. */
+  readonly poolWait: Histogram<'outcome'>;
+  /** Requests cut off at REQUEST_TIMEOUT_MS. */
+  readonly deadlines: Counter;
+}
+
+export interface RateLimitMetrics {
+  /** bucket: request, auth, login-failures; outcome: allowed or limited. */
+  readonly decisions: Counter<'bucket' | 'outcome'>;
+  /** Decisions made by the in-process buckets because Redis was down or slow. */
+  readonly fallbacks: Counter;
 }
 
 export interface JobMetrics {
@@ -206,5 +220,43 @@ export function createMetrics(
     }),
     cache: createCacheMetrics(registry),
     jobs: createJobMetrics(registry, queueStats),
+    rateLimit: {
+      decisions: new Counter({
+        name: 'rate_limit_decisions_total',
+        help: 'Rate-limit decisions by bucket (request, auth, login-failures) and outcome',
+        labelNames: ['bucket', 'outcome'],
+        registers: [registry],
+      }),
+      fallbacks: new Counter({
+        name: 'rate_limit_fallbacks_total',
+        help: 'Decisions taken by in-process buckets because Redis was unavailable or slow',
+        registers: [registry],
+      }),
+    },
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer HTTP requests by route (cached GraphQL hits included)',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    sqlDuration: new Histogram({
+      name: 'sql_statement_duration_seconds',
+      help: 'Duration of SQL statements sent for GraphQL requests',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    poolWait: new Histogram({
+      name: 'db_pool_wait_seconds',
+      help: 'Time statements waited for a free connection, by outcome (ok, timeout)',
+      labelNames: ['outcome'],
+      buckets: [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    deadlines: new Counter({
+      name: 'graphql_deadline_exceeded_total',
+      help: 'Operations cut off at REQUEST_TIMEOUT_MS',
+      registers: [registry],
+    }),
   };
 }

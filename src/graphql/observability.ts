@@ -7,8 +7,10 @@ import { PothosValidationError } from '@pothos/core';
 import { GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import { DeadlineError, PoolBusyError } from '../db/guarded-sql.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { unavailable } from './errors.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const requestIds = new WeakMap<Request, string>();
@@ -87,11 +89,31 @@ export function useOperationMetrics(metrics: Metrics, log: Logger, slowMs: numbe
   };
 }
 
+/** TIMEOUT or SERVICE_UNAVAILABLE for the server's own limits, wherever in the cause chain. */
+function limitCode(error: unknown): 'TIMEOUT' | 'SERVICE_UNAVAILABLE' | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof DeadlineError) return 'TIMEOUT';
+    if (e instanceof PoolBusyError) return 'SERVICE_UNAVAILABLE';
+    // Postgres query_canceled: statement_timeout fired.
+    if ((e as { code?: string }).code === '57014') return 'TIMEOUT';
+  }
+  return undefined;
+}
+
+const LIMIT_MESSAGES = {
+  TIMEOUT: 'The operation took too long and was cancelled',
+  SERVICE_UNAVAILABLE: 'The server is busy; retry shortly',
+} as const;
+
 export function createMaskError(log: Logger) {
   return (error: unknown, message: string): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError;
       if (!original || original instanceof GraphQLError) return error;
+      const code = limitCode(original);
+      if (code) {
+        return unavailable(code, LIMIT_MESSAGES[code], { nodes: error.nodes, path: error.path });
+      }
       if (original instanceof PothosValidationError) {
         return new GraphQLError(original.message, {
           nodes: error.nodes,

@@ -40,6 +40,13 @@ function countLimitRule(limits: Config['limits']): ValidationRule {
   };
 }
 
+const costs = new WeakMap<object, number>();
+
+/** The complexity measured for the operation running with `context` (for rate limiting). */
+export function operationCost(context: object): number | undefined {
+  return costs.get(context);
+}
+
 export function useQueryLimits(limits: Config['limits']): Plugin {
   return {
     onParse({ setParseFn, parseFn }) {
@@ -64,6 +71,7 @@ export function useQueryLimits(limits: Config['limits']): Plugin {
         variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
         operationName: args.operationName ?? null,
         validate: ({ complexity, depth }, reportError) => {
+          costs.set(args.contextValue as object, complexity);
           if (depth > limits.maxDepth) {
             reportError(tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`));
           } else if (complexity > limits.maxComplexity) {

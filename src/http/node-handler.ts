@@ -85,11 +85,12 @@ async function forward(
   body: Buffer,
 ): Promise<void> {
   // yoga routes by path; a fixed origin keeps a client's Host header out of URL parsing.
-  const response = await options.yoga.fetch(new URL(req.url ?? '/', 'http://localhost'), {
-    method: req.method,
-    headers: toHeaders(req),
-    body,
-  });
+  // The Node request rides along as server context, for the client's address.
+  const response = await options.yoga.fetch(
+    new URL(req.url ?? '/', 'http://localhost'),
+    { method: req.method, headers: toHeaders(req), body },
+    { req },
+  );
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
@@ -104,6 +105,7 @@ async function handleGraphqlPost(
   res: ServerResponse,
 ) {
   const cache = options.responseCache as ResponseCache;
+  const started = performance.now();
   let body: Buffer;
   try {
     body = await readBody(req, options.maxBodyBytes);
@@ -169,6 +171,10 @@ async function handleGraphqlPost(
       res.writeHead(out.status, headers);
       res.end(body);
       options.metrics.httpRequests.inc({ route: '/graphql', status: out.status });
+      options.metrics.httpDuration.observe(
+        { route: '/graphql' },
+        (performance.now() - started) / 1000,
+      );
       return;
     }
   }

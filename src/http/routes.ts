@@ -5,13 +5,17 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.js';
 
+const KNOWN = new Set(['/graphql', '/health']);
+
 export type Route = (request: Request) => Response | Promise<Response>;
 
 /** Routes keyed by `METHOD /path`, e.g. `GET /ready`. */
 export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plugin {
   const paths = new Set(Object.keys(routes).map((key) => key.split(' ')[1]));
+  const started = new WeakMap<Request, number>();
   return {
     async onRequest({ request, url, endResponse }) {
+      started.set(request, performance.now());
       const route = routes[`${request.method} ${url.pathname}`];
       if (route) {
         const response = await route(request);
@@ -21,7 +25,11 @@ export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plug
     },
     onResponse({ request, response }) {
       const path = new URL(request.url).pathname;
-      if (!paths.has(path)) metrics.httpRequests.inc({ route: path, status: response.status });
+      // Unknown paths share one label, so scanners cannot grow the series without bound.
+      const route = paths.has(path) || KNOWN.has(path) ? path : 'other';
+      if (!paths.has(path)) metrics.httpRequests.inc({ route, status: response.status });
+      const from = started.get(request);
+      if (from !== undefined) metrics.httpDuration.observe({ route }, (performance.now() - from) / 1000);
     },
   };
 }

@@ -59,6 +59,8 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
       ADMIN_EMAILS: 'admin@example.com',
       // Background jobs change rows behind a test's back; job tests turn the worker on.
       WORKER_ENABLED: 'false',
+      // Most files sign up dozens of users from one address; the rate-limit tests turn it on.
+      RATE_LIMIT_ENABLED: 'false',
       ...env,
     });
     const app = await createApp(config);

@@ -142,6 +142,7 @@ builder.mutationFields((t) => ({
     description: 'Creates the user with the default categories and their keywords.',
     args: { input: t.arg({ type: SignUpInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      await ctx.authLimits.attempt();
       const email = check.email(input.email, 'email');
       const name = check.text(input.name, 'name', 100);
       const password = check.password(input.password, 'password');
@@ -167,10 +168,15 @@ builder.mutationFields((t) => ({
     type: AuthPayload,
     args: { input: t.arg({ type: LogInInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      await ctx.authLimits.attempt();
+      await ctx.authLimits.beforeLogIn(input.email);
       const user = await findUserByEmail(ctx.db, input.email.trim());
       // Hash even for unknown emails, so response time does not tell which emails exist.
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok) throw userError('UNAUTHENTICATED', 'Wrong email or password');
+      if (!user || !ok) {
+        await ctx.authLimits.logInFailed(input.email);
+        throw userError('UNAUTHENTICATED', 'Wrong email or password');
+      }
       return authPayload(ctx, user);
     },
   }),

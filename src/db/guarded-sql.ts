@@ -1,0 +1,192 @@
+/**
+ * Back-pressure and deadlines for the postgres.js pool, seen by Drizzle as an ordinary client.
+ *
+ * - A bounded wait for a connection: postgres.js queues queries without limit when every
+ *   connection is busy, so each statement outside a transaction (and each transaction) first
+ *   takes one of `poolMax` permits, waiting at most `DB_POOL_WAIT_MS` (PoolBusyError after).
+ * - A deadline: when the request's signal aborts, its running statements are cancelled
+ *   (Postgres cancel request, so the backend stops and goes idle) and new ones fail at once.
+ * - Every statement is timed: a histogram, a callback for counting, slow ones logged.
+ *
+ * The permits are app-wide (one Semaphore per pool); the wrapper is per request.
+ */
+import { type SpanOptions, SpanStatusCode, trace } from '@opentelemetry/api';
+import { E_TIMEOUT, type SemaphoreInterface, Semaphore as Sem, withTimeout } from 'async-mutex';
+import type postgres from 'postgres';
+import type { Pool } from './client.js';
+
+/** All connections were busy for longer than the configured wait. */
+export class PoolBusyError extends Error {
+  constructor(waitedMs: number) {
+    super(`All database connections stayed busy for ${waitedMs} ms`);
+  }
+}
+
+/** The request's deadline passed; its database work was cancelled. */
+export class DeadlineError extends Error {
+  constructor() {
+    super('The request ran past its deadline and was cancelled');
+  }
+}
+
+export interface PoolPermits {
+  acquire(): Promise<() => void>;
+  readonly waitMs: number;
+}
+
+export interface StatementObserver {
+  /** Called once per statement when it ends (or fails), with its duration. */
+  (text: string, ms: number): void;
+}
+
+const tracer = trace.getTracer('ledgerline');
+
+/** `max` permits, each waited for at most `waitMs`. */
+export function createPoolPermits(
+  max: number,
+  waitMs: number,
+  onWait?: (ms: number, ok: boolean) => void,
+): PoolPermits {
+  const semaphore: SemaphoreInterface = withTimeout(new Sem(max), waitMs);
+  return {
+    waitMs,
+    async acquire() {
+      const started = performance.now();
+      try {
+        const [, release] = await semaphore.acquire();
+        onWait?.(performance.now() - started, true);
+        return release;
+      } catch (error) {
+        onWait?.(performance.now() - started, false);
+        if (error === E_TIMEOUT) throw new PoolBusyError(waitMs);
+        throw error;
+      }
+    },
+  };
+}
+
+export interface GuardOptions {
+  readonly permits: PoolPermits;
+  /** Aborts at the request's deadline (or when the client goes away). */
+  readonly signal?: AbortSignal;
+  readonly onStatement?: StatementObserver;
+}
+
+const SPAN: SpanOptions = { attributes: { 'db.system': 'postgresql' } };
+
+/**
+ * A client for `drizzle()` over `pool` that takes a permit per statement or transaction,
+ * obeys `signal` and reports each statement. Drizzle calls `unsafe(text, params, options)`
+ * (then awaits it, or `.values()` first) and `begin(fn)`; everything else passes through.
+ */
+export function guardSql(pool: Pool, options: GuardOptions): Pool {
+  const running = new Set<{ cancel(): void }>();
+  const { signal } = options;
+  signal?.addEventListener(
+    'abort',
+    () => {
+      for (const query of running) query.cancel();
+    },
+    { once: true },
+  );
+
+  function wrap(client: postgres.Sql, permitted: boolean): postgres.Sql {
+    return new Proxy(client, {
+      get(target, property, receiver) {
+        if (property === 'unsafe') {
+          return (text: string, params?: unknown[], queryOptions?: postgres.UnsafeQueryOptions) =>
+            lazyStatement(target, text, params, queryOptions, permitted);
+        }
+        if (property === 'begin') {
+          return async (...args: unknown[]) => {
+            const fn = args.at(-1) as (tx: postgres.Sql) => unknown;
+            if (signal?.aborted) throw new DeadlineError();
+            const release = permitted ? noop : await options.permits.acquire();
+            try {
+              return await (target.begin as (...a: unknown[]) => Promise<unknown>)(
+                ...args.slice(0, -1),
+                (tx: postgres.Sql) => fn(wrap(tx, true)),
+              );
+            } finally {
+              release();
+            }
+          };
+        }
+        if (property === 'savepoint') {
+          return (...args: unknown[]) => {
+            const fn = args.at(-1) as (tx: postgres.Sql) => unknown;
+            return (target as unknown as postgres.TransactionSql).savepoint(
+              ...(args.slice(0, -1) as []),
+              (tx) => fn(wrap(tx as unknown as postgres.Sql, true)),
+            );
+          };
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+  }
+
+  function lazyStatement(
+    client: postgres.Sql,
+    text: string,
+    params: unknown[] | undefined,
+    queryOptions: postgres.UnsafeQueryOptions | undefined,
+    permitted: boolean,
+  ) {
+    let values = false;
+    const run = async () => {
+      if (signal?.aborted) throw new DeadlineError();
+      const release = permitted ? noop : await options.permits.acquire();
+      if (signal?.aborted) {
+        release();
+        throw new DeadlineError();
+      }
+      return tracer.startActiveSpan('sql', SPAN, async (span) => {
+        span.setAttribute('db.statement', text);
+        const query = client.unsafe(text, params as postgres.ParameterOrJSON<never>[], queryOptions);
+        if (values) query.values();
+        running.add(query);
+        const started = performance.now();
+        try {
+          return await query;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          // A statement cancelled because the deadline passed reads as such, not as a DB error.
+          if (signal?.aborted) throw new DeadlineError();
+          throw error;
+        } finally {
+          running.delete(query);
+          release();
+          options.onStatement?.(text, performance.now() - started);
+          span.end();
+        }
+      });
+    };
+    let promise: Promise<unknown> | undefined;
+    const statement = {
+      values() {
+        values = true;
+        return statement;
+      },
+      // biome-ignore lint/suspicious/noThenProperty: Drizzle awaits what `unsafe` returns
+      then<T, E>(onFulfilled?: (value: unknown) => T, onRejected?: (reason: unknown) => E) {
+        promise ??= run();
+        return promise.then(onFulfilled, onRejected);
+      },
+    };
+    return statement;
+  }
+
+  return wrap(pool, false) as Pool;
+}
+
+function noop() {}
+
+/** Statement text with whitespace collapsed and literals out, for logs (parameters never logged). */
+export function normalizeSql(text: string): string {
+  return text
+    .replace(/'(?:[^']|'')*'/g, '?')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 1000);
+}

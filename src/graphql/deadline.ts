@@ -1,0 +1,41 @@
+/**
+ * The per-request deadline: an operation still running at REQUEST_TIMEOUT_MS is answered with
+ * TIMEOUT (504) at once; the context's guarded SQL client cancels its running statements at the
+ * same moment, so nothing keeps a backend busy for a client that has its answer.
+ */
+import type { ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import type { Metrics } from '../metrics.js';
+import { unavailable } from './errors.js';
+
+export function useDeadline(metrics: Metrics, timeoutMs: number): Plugin {
+  const timedOut = (): ExecutionResult => {
+    metrics.deadlines.inc();
+    return {
+      errors: [unavailable('TIMEOUT', `The operation did not finish within ${timeoutMs} ms`)],
+    };
+  };
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const { deadline } = args.contextValue as Context;
+      setExecuteFn(async (executionArgs) => {
+        if (deadline.signal.aborted) return timedOut();
+        let onAbort = () => {};
+        const cutOff = new Promise<ExecutionResult>((resolve) => {
+          onAbort = () => resolve(timedOut());
+          deadline.signal.addEventListener('abort', onAbort, { once: true });
+        });
+        try {
+          return await Promise.race([
+            Promise.resolve(executeFn(executionArgs)) as Promise<ExecutionResult>,
+            cutOff,
+          ]);
+        } finally {
+          deadline.signal.removeEventListener('abort', onAbort);
+          deadline.clear();
+        }
+      });
+    },
+  };
+}
