@@ -53,6 +53,11 @@ export interface Config {
     readonly burst: number;
     /** `RATE_LIMIT_PER_SECOND`: points a bucket regains per second. @default 10 */
     readonly perSecond: number;
+    /**
+     * `RATE_LIMIT_COMPLEXITY_PER_POINT`: an operation costs ceil(complexity / this) points, at
+     * least 1 (a 20-row dashboard, complexity about 250, costs 25). @default 10
+     */
+    readonly complexityPerPoint: number;
     /** `RATE_LIMIT_AUTH_PER_MINUTE`: signUp and logIn calls per client IP per minute. @default 20 */
     readonly authPerMinute: number;
     /** `RATE_LIMIT_LOGIN_FAILURES_PER_MINUTE`: failed log-ins per email per minute. @default 5 */
@@ -219,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: bool(env, 'RATE_LIMIT_ENABLED', true),
       burst: int(env, 'RATE_LIMIT_BURST', 300, 1),
       perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 10, 1),
+      complexityPerPoint: int(env, 'RATE_LIMIT_COMPLEXITY_PER_POINT', 10, 1),
       authPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 20, 1),
       loginFailuresPerMinute: int(env, 'RATE_LIMIT_LOGIN_FAILURES_PER_MINUTE', 5, 1),
     },

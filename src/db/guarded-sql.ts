@@ -11,7 +11,7 @@
  * The permits are app-wide (one Semaphore per pool); the wrapper is per request.
  */
 import { type SpanOptions, SpanStatusCode, trace } from '@opentelemetry/api';
-import { E_TIMEOUT, type SemaphoreInterface, Semaphore as Sem, withTimeout } from 'async-mutex';
+import { E_TIMEOUT, Semaphore as Sem, type SemaphoreInterface, withTimeout } from 'async-mutex';
 import type postgres from 'postgres';
 import type { Pool } from './client.js';
 
@@ -143,7 +143,11 @@ export function guardSql(pool: Pool, options: GuardOptions): Pool {
       }
       return tracer.startActiveSpan('sql', SPAN, async (span) => {
         span.setAttribute('db.statement', text);
-        const query = client.unsafe(text, params as postgres.ParameterOrJSON<never>[], queryOptions);
+        const query = client.unsafe(
+          text,
+          params as postgres.ParameterOrJSON<never>[],
+          queryOptions,
+        );
         if (values) query.values();
         running.add(query);
         const started = performance.now();

@@ -29,7 +29,8 @@ export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plug
       const route = paths.has(path) || KNOWN.has(path) ? path : 'other';
       if (!paths.has(path)) metrics.httpRequests.inc({ route, status: response.status });
       const from = started.get(request);
-      if (from !== undefined) metrics.httpDuration.observe({ route }, (performance.now() - from) / 1000);
+      if (from !== undefined)
+        metrics.httpDuration.observe({ route }, (performance.now() - from) / 1000);
     },
   };
 }

@@ -22,7 +22,10 @@ export const noAuthLimits: AuthLimits = {
 };
 
 function refuse(policy: BucketPolicy, decision: Decision, message: string): never {
-  throw rateLimited(`${message}; retry in ${decision.retryAfterSeconds} s`, rateLimitHeaders(policy, decision));
+  throw rateLimited(
+    `${message}; retry in ${decision.retryAfterSeconds} s`,
+    rateLimitHeaders(policy, decision),
+  );
 }
 
 export function createAuthLimits(
@@ -38,7 +41,8 @@ export function createAuthLimits(
     },
     async beforeLogIn(email) {
       const decision = await limiter.peek(policies.loginFailures, emailKey(email));
-      if (!decision.allowed) refuse(policies.loginFailures, decision, 'Too many failed log-ins for this email');
+      if (!decision.allowed)
+        refuse(policies.loginFailures, decision, 'Too many failed log-ins for this email');
     },
     async logInFailed(email) {
       await limiter.take(policies.loginFailures, emailKey(email));

@@ -8,7 +8,13 @@ import type { RedisClientType } from '@redis/client';
 import { withTimeout } from '../cache/store.js';
 import type { Logger } from '../logger.js';
 import type { RateLimitMetrics } from '../metrics.js';
-import { type BucketPolicy, type Decision, decide, MemoryBuckets, TOKEN_BUCKET_LUA } from './token-bucket.js';
+import {
+  type BucketPolicy,
+  type Decision,
+  decide,
+  MemoryBuckets,
+  TOKEN_BUCKET_LUA,
+} from './token-bucket.js';
 
 export interface RateLimiter {
   /** Takes `cost` points from `key`'s bucket of `policy`, or refuses. */
@@ -66,7 +72,10 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
         deps.metrics.fallbacks.inc();
         if (Date.now() - lastWarning > 10_000) {
           lastWarning = Date.now();
-          deps.log.warn({ err: (error as Error).message }, 'rate limiting falls back to in-process buckets');
+          deps.log.warn(
+            { err: (error as Error).message },
+            'rate limiting falls back to in-process buckets',
+          );
         }
       }
     } else if (redis) {
@@ -74,7 +83,10 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
     }
     decision ??= memory.take(bucketKey, points, policy);
     if (cost > 0) {
-      deps.metrics.decisions.inc({ bucket: policy.name, outcome: decision.allowed ? 'allowed' : 'limited' });
+      deps.metrics.decisions.inc({
+        bucket: policy.name,
+        outcome: decision.allowed ? 'allowed' : 'limited',
+      });
     }
     return decision;
   }

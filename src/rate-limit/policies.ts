@@ -3,6 +3,8 @@ import type { Config } from '../config.js';
 import type { BucketPolicy } from './token-bucket.js';
 
 export interface Policies {
+  /** Complexity units per point of the request bucket. */
+  readonly complexityPerPoint: number;
   /** Every executed operation, per user (per IP when anonymous); costs its complexity. */
   readonly request: BucketPolicy;
   /** signUp and logIn, per client IP. */
@@ -13,6 +15,7 @@ export interface Policies {
 
 export function policiesFrom(config: Config['rateLimit']): Policies {
   return {
+    complexityPerPoint: config.complexityPerPoint,
     request: { name: 'request', capacity: config.burst, perSecond: config.perSecond },
     auth: { name: 'auth', capacity: config.authPerMinute, perSecond: config.authPerMinute / 60 },
     loginFailures: {
@@ -26,7 +29,12 @@ export function policiesFrom(config: Config['rateLimit']): Policies {
 /** The draft IETF `RateLimit` and `RateLimit-Policy` headers (and `Retry-After` when refused). */
 export function rateLimitHeaders(
   policy: BucketPolicy,
-  decision: { remaining: number; resetSeconds: number; retryAfterSeconds: number; allowed: boolean },
+  decision: {
+    remaining: number;
+    resetSeconds: number;
+    retryAfterSeconds: number;
+    allowed: boolean;
+  },
 ): Record<string, string> {
   const window = Math.ceil(policy.capacity / policy.perSecond);
   const headers: Record<string, string> = {

@@ -24,8 +24,8 @@ beforeAll(async () => {
     DATABASE_URL: db.url,
     JWT_SECRET: 'x'.repeat(40),
     WORKER_ENABLED: 'false',
-      // Most files sign up dozens of users from one address; the rate-limit tests turn it on.
-      RATE_LIMIT_ENABLED: 'false',
+    // Most files sign up dozens of users from one address; the rate-limit tests turn it on.
+    RATE_LIMIT_ENABLED: 'false',
     SLOW_QUERY_MS: '100000',
   });
   app = await createApp(config, pino({ level: 'info' }, sink));

@@ -1,0 +1,243 @@
+/**
+ * Rate limiting over real Redis: cost-based token buckets per user (per IP when anonymous),
+ * 429 with Retry-After and RateLimit headers, brute-force buckets for signUp/logIn, buckets
+ * shared by instances, and the in-process fallback when Redis goes away.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Json } from '../helpers/app.js';
+import { type Client, startApp } from '../helpers/cache-app.js';
+import { createTestDatabase } from '../helpers/database.js';
+import { type OwnRedis, startOwnRedis } from '../helpers/redis-server.js';
+
+const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`;
+const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { token } }`;
+/** Cost 1 (complexity 2). */
+const CHEAP = '{ viewer { id } }';
+/** 20 rows of 6 fields: complexity 20 × 7 + 3, so 15 points at 10 complexity per point. */
+const PAGE =
+  '{ viewer { expenses(first: 20) { nodes { id amount description date merchant currency } } } }';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let redis: OwnRedis;
+let seq = 0;
+const apps: Client[] = [];
+
+async function start(env: Record<string, string> = {}): Promise<Client> {
+  const client = await startApp(db.url, {
+    REDIS_URL: redis.url,
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_BURST: '30',
+    RATE_LIMIT_PER_SECOND: '1',
+    RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+    TRUST_PROXY: 'true',
+    // Each app gets its own cache namespace unless a test shares one on purpose.
+    CACHE_NAMESPACE: `rl-${process.pid}-${++seq}`,
+    // Responses must execute (a cached hit costs nothing and would hide the limit).
+    CACHE_ENABLED: 'false',
+    ...env,
+  });
+  apps.push(client);
+  return client;
+}
+
+async function call(
+  client: Client,
+  query: string,
+  options: { token?: string; ip?: string; variables?: Record<string, unknown> } = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const response = await client.post(query, options.variables, options.token, {
+    'x-forwarded-for': options.ip ?? '203.0.113.1',
+  });
+  return { status: response.status, body: await response.json(), headers: response.headers };
+}
+
+async function signUp(client: Client, ip = '198.51.100.7'): Promise<string> {
+  const email = `rl${process.pid}-${++seq}@example.com`;
+  const { body } = await call(client, SIGN_UP, {
+    ip,
+    variables: { input: { email, name: 'Limited', password: 'password123' } },
+  });
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data.signUp.token;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  redis = await startOwnRedis();
+});
+
+afterAll(async () => {
+  for (const client of apps) await client.app.stop();
+  await redis.stop();
+  await db.drop();
+});
+
+describe('per-user buckets', () => {
+  let app: Client;
+  beforeAll(async () => {
+    app = await start();
+  });
+
+  it('a burst over the limit gets 429 with Retry-After and RATE_LIMITED; another user is unaffected', async () => {
+    const alice = await signUp(app);
+    const bob = await signUp(app);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await call(app, PAGE, { token: alice }));
+    // 30 points, 15 per page: two pass, the rest are refused until points come back.
+    expect(results.map((r) => r.status)).toEqual([200, 200, 429, 429]);
+    const refused = results[2];
+    expect(refused?.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(refused?.body.data).toBeUndefined();
+    const retryAfter = Number(refused?.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused?.headers.get('ratelimit-policy')).toBe('30;w=30');
+    expect(refused?.headers.get('ratelimit')).toMatch(/^limit=30, remaining=0, reset=\d+$/);
+    // Internals never leak into the body.
+    expect(JSON.stringify(refused?.body)).not.toContain('"http"');
+
+    const other = await call(app, PAGE, { token: bob });
+    expect(other.status).toBe(200);
+    expect(other.body.data.viewer.expenses.nodes).toEqual([]);
+    expect(other.headers.get('ratelimit')).toBe('limit=30, remaining=15, reset=15');
+  });
+
+  it('a refused request runs no resolver and sends no SQL', async () => {
+    const carol = await signUp(app);
+    await call(app, PAGE, { token: carol });
+    await call(app, PAGE, { token: carol });
+    const { body, sql } = await (async () => {
+      const before = (await app.app.metrics.sqlStatements.get()).values[0]?.value ?? 0;
+      const result = await call(app, PAGE, { token: carol });
+      const after = (await app.app.metrics.sqlStatements.get()).values[0]?.value ?? 0;
+      return { body: result.body, sql: after - before };
+    })();
+    expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(sql).toBe(0);
+  });
+
+  it('cost follows complexity: aliases and big pages spend more, so a cheap query still fits', async () => {
+    const dave = await signUp(app);
+    // Five aliased copies of a cheap field cost more than one.
+    const aliased = `{ ${Array.from({ length: 5 }, (_, i) => `a${i}: viewer { expenses(first: 20) { nodes { id } } }`).join(' ')} }`;
+    const first = await call(app, aliased, { token: dave });
+    expect(first.status).toBe(200);
+    const remaining = Number(/remaining=(\d+)/.exec(first.headers.get('ratelimit') ?? '')?.[1]);
+    expect(remaining).toBeLessThanOrEqual(30 - 5);
+    // Too expensive for what is left, while a cost-1 query still passes.
+    const big = await call(app, PAGE, { token: dave });
+    expect(big.status).toBe(429);
+    const cheap = await call(app, CHEAP, { token: dave });
+    expect(cheap.status).toBe(200);
+  });
+
+  it('anonymous requests are limited per client address', async () => {
+    // Cost is measured on the document, so it counts even where viewer is null.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(app, PAGE, { ip: '192.0.2.10' })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await call(app, PAGE, { ip: '192.0.2.11' })).status).toBe(200);
+  });
+});
+
+describe('signUp and logIn', () => {
+  let app: Client;
+  beforeAll(async () => {
+    app = await start({
+      RATE_LIMIT_AUTH_PER_MINUTE: '20',
+      RATE_LIMIT_LOGIN_FAILURES_PER_MINUTE: '5',
+    });
+  });
+
+  it('allows 20 attempts per minute per IP, then 429; another IP is unaffected', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const { status, body } = await call(app, LOG_IN, {
+        ip: '203.0.113.50',
+        variables: { input: { email: `nobody${i}@example.com`, password: 'wrong-password' } },
+      });
+      statuses.push(status);
+      if (status === 429) expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    const signUpLimited = await call(app, SIGN_UP, {
+      ip: '203.0.113.50',
+      variables: { input: { email: 'late@example.com', name: 'Late', password: 'password123' } },
+    });
+    expect(signUpLimited.status).toBe(429);
+    expect(await signUp(app, '203.0.113.51')).toBeTruthy();
+  });
+
+  it('5 failed log-ins lock that email for a while, even with the right password; other emails are fine', async () => {
+    const email = `victim${process.pid}@example.com`;
+    await call(app, SIGN_UP, {
+      ip: '198.51.100.20',
+      variables: { input: { email, name: 'Victim', password: 'the-right-password' } },
+    });
+    for (let i = 0; i < 5; i++) {
+      const { body } = await call(app, LOG_IN, {
+        ip: `198.51.100.${30 + i}`,
+        variables: { input: { email, password: `guess-${i}` } },
+      });
+      expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+    const locked = await call(app, LOG_IN, {
+      ip: '198.51.100.40',
+      variables: { input: { email, password: 'the-right-password' } },
+    });
+    expect(locked.status).toBe(429);
+    expect(locked.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
+    const otherEmail = `bystander${process.pid}@example.com`;
+    await call(app, SIGN_UP, {
+      ip: '198.51.100.21',
+      variables: { input: { email: otherEmail, name: 'B', password: 'password123' } },
+    });
+    const fine = await call(app, LOG_IN, {
+      ip: '198.51.100.41',
+      variables: { input: { email: otherEmail, password: 'password123' } },
+    });
+    expect(fine.body.data.logIn.token).toBeTruthy();
+  });
+});
+
+describe('across instances and without Redis', () => {
+  it('two instances share one bucket through Redis', async () => {
+    const shared = { CACHE_NAMESPACE: `rl-shared-${process.pid}` };
+    const a = await start(shared);
+    const b = await start(shared);
+    const token = await signUp(a);
+    expect((await call(a, PAGE, { token })).status).toBe(200);
+    expect((await call(b, PAGE, { token })).status).toBe(200);
+    // Both requests spent from the same bucket: the third is refused wherever it lands.
+    expect((await call(a, PAGE, { token })).status).toBe(429);
+    expect((await call(b, PAGE, { token })).status).toBe(429);
+  });
+
+  it('Redis stopped: limiting falls back to in-process buckets, never a 500', async () => {
+    const app = await start();
+    const token = await signUp(app);
+    await redis.stop();
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await call(app, PAGE, { token })).status);
+      expect(statuses).toEqual([200, 200, 429, 429]);
+      const fallbacks = (await app.app.metrics.rateLimit.fallbacks.get()).values[0]?.value ?? 0;
+      expect(fallbacks).toBeGreaterThanOrEqual(4);
+      const metrics = await (await app.app.yoga.fetch('http://localhost/metrics')).text();
+      expect(metrics).toMatch(
+        /rate_limit_decisions_total\{bucket="request",outcome="limited"\} [1-9]/,
+      );
+    } finally {
+      await redis.start();
+    }
+  });
+
+  it('RATE_LIMIT_ENABLED=false: no limit at all', async () => {
+    const app = await start({ RATE_LIMIT_ENABLED: 'false' });
+    const token = await signUp(app);
+    for (let i = 0; i < 5; i++) expect((await call(app, PAGE, { token })).status).toBe(200);
+  });
+});
