@@ -109,10 +109,10 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
     metrics.poolWait.observe({ outcome: ok ? 'ok' : 'timeout' }, ms / 1000),
   );
-  const onStatement = (text: string, ms: number) => {
+  const onStatement = (text: string, ms: number, requestId?: string) => {
     metrics.sqlDuration.observe(ms / 1000);
     if (ms > config.slowQueryMs) {
-      log.warn({ sql: normalizeSql(text), ms: Math.round(ms * 10) / 10 }, 'slow sql');
+      log.warn({ requestId, sql: normalizeSql(text), ms: Math.round(ms * 10) / 10 }, 'slow sql');
     }
   };
   /** For the non-GraphQL routes (no per-request statement counting there). */

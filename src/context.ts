@@ -11,6 +11,7 @@ import type { EntityCache } from './cache/entities.js';
 import type { Config } from './config.js';
 import { createDb, type Db, type Pool } from './db/client.js';
 import { DeadlineError, guardSql, type PoolPermits } from './db/guarded-sql.js';
+import { requestIdOf } from './graphql/observability.js';
 import { clientAddress } from './http/client-address.js';
 import { createLoaders, type Loaders } from './loaders/create-loaders.js';
 import { type AuthLimits, createAuthLimits, noAuthLimits } from './rate-limit/auth-limits.js';
@@ -58,7 +59,7 @@ export interface ContextDeps {
   /** Called for every statement, for metrics. */
   readonly onQuery?: (query: string) => void;
   /** Called when a statement ends, with its duration (metrics, slow-SQL log). */
-  readonly onStatement?: (query: string, ms: number) => void;
+  readonly onStatement?: (query: string, ms: number, requestId: string) => void;
   /** Bounds the wait for a pool connection. */
   readonly permits: PoolPermits;
   /** Set when rate limiting is on. */
@@ -89,7 +90,12 @@ export function createContextFactory(deps: ContextDeps) {
     const guarded = guardSql(deps.pool, {
       permits: deps.permits,
       signal: deadline.signal,
-      ...(deps.onStatement ? { onStatement: deps.onStatement } : {}),
+      ...(deps.onStatement
+        ? {
+            onStatement: (text: string, ms: number) =>
+              deps.onStatement?.(text, ms, requestIdOf(initial.request)),
+          }
+        : {}),
     });
     const address = clientAddress(
       initial.request,

@@ -64,3 +64,55 @@ describe('structured logs and request ids', () => {
     expect(junk.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('slow SQL', () => {
+  it('statements over SLOW_QUERY_MS are logged with their normalized text, duration and request id', async () => {
+    const db = await createTestDatabase();
+    const slowLines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line) slowLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const slowApp = await createApp(
+      loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: db.url,
+        JWT_SECRET: 'x'.repeat(40),
+        WORKER_ENABLED: 'false',
+        RATE_LIMIT_ENABLED: 'false',
+        // Every statement counts as slow.
+        SLOW_QUERY_MS: '0',
+      }),
+      pino({ level: 'info' }, sink),
+    );
+    try {
+      await slowApp.yoga.fetch(new URL('/graphql', 'http://localhost'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'slow-1' },
+        body: JSON.stringify({
+          query: 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }',
+          variables: {
+            i: { email: 'slow@example.com', name: 'Slow', password: 'secret-password' },
+          },
+        }),
+      });
+      const slow = slowLines.filter((l) => l.msg === 'slow sql' && l.requestId === 'slow-1');
+      expect(slow.length).toBeGreaterThan(0);
+      for (const line of slow) {
+        expect(line.level).toBe(40);
+        expect(typeof line.ms).toBe('number');
+        expect(line.sql).toMatch(/^(select|insert|update|delete|with)\b/i);
+        // Parameters are never logged.
+        expect(JSON.stringify(line)).not.toContain('slow@example.com');
+      }
+      const metrics = await (await slowApp.yoga.fetch('http://localhost/metrics')).text();
+      expect(metrics).toMatch(/sql_statement_duration_seconds_count [1-9]/);
+      expect(metrics).toMatch(/http_request_duration_seconds_count\{route="\/graphql"\} [1-9]/);
+    } finally {
+      await slowApp.stop();
+      await db.drop();
+    }
+  });
+});
