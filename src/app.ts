@@ -22,6 +22,11 @@ import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { useDeadline } from './graphql/deadline.js';
 import { createMaskError, useOperationMetrics, useRequestId } from './graphql/observability.js';
+import {
+  createDocumentStore,
+  loadManifest,
+  usePersistedOperations,
+} from './graphql/persisted-operations.js';
 import { useQueryLimits } from './graphql/query-limits.js';
 import { useRateLimit } from './graphql/rate-limit.js';
 import { createResponseCache } from './graphql/response-cache.js';
@@ -61,6 +66,8 @@ export interface App {
 let instances = 0;
 
 export async function createApp(config: Config, log: Logger = createLogger(config)): Promise<App> {
+  // Read first: a missing or corrupt manifest stops the start before anything is opened.
+  const allowList = config.persisted.only ? loadManifest(config.persisted.manifestPath) : undefined;
   const database = await openDatabase(config, log);
   const databaseUrl = database.url;
 
@@ -120,10 +127,12 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     onQuery: () => metrics.sqlStatements.inc(),
   });
   const policies = policiesFrom(config.rateLimit);
+  /** Keys shared by the instances of one deployment (rate-limit buckets, persisted documents). */
+  const sharedPrefix = cache?.namespace ?? (await cacheNamespace(pool, config.cache.namespace));
   const limiter = config.rateLimit.enabled
     ? createRateLimiter({
         redis,
-        prefix: cache?.namespace ?? (await cacheNamespace(pool, config.cache.namespace)),
+        prefix: sharedPrefix,
         timeoutMs: config.cache.redisTimeoutMs,
         metrics: metrics.rateLimit,
         log,
@@ -181,6 +190,12 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         metrics,
       ),
       useExportDownload({ db: routeDb, authenticate, metrics }),
+      // Before the response cache, which keys on the query text this fills in.
+      usePersistedOperations({
+        automatic: config.persisted.automatic,
+        allowList,
+        store: createDocumentStore(cache?.store, sharedPrefix),
+      }),
       ...(responseCache ? [responseCache.plugin] : []),
       // Browser requests that are not preflighted must carry this header (yoga's CSRF plugin).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

@@ -14,7 +14,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import type { CacheMetrics } from '../metrics.js';
 
-export type CacheKind = 'response' | 'entity';
+export type CacheKind = 'response' | 'entity' | 'document';
 
 export interface CacheStore {
   /** L1 only, synchronous: the hot path of the response cache. */

@@ -1,0 +1,133 @@
+/**
+ * Persisted operations, in two modes:
+ *
+ * - Automatic persisted queries (Apollo's protocol): a client sends
+ *   `extensions.persistedQuery = { version: 1, sha256Hash }` without the query; an unknown hash
+ *   answers `PersistedQueryNotFound` (code PERSISTED_QUERY_NOT_FOUND), the client retries with
+ *   the query and the hash, and the document is kept in the two-level cache for every instance.
+ *   Works over GET, so a CDN can cache public responses by URL.
+ * - Allow-list (`PERSISTED_ONLY=true`): only operations from the manifest run, by hash or by
+ *   identical text; anything else is FORBIDDEN and nothing is registered.
+ *
+ * Hand-written: @graphql-yoga/plugin-apq 3.x pins @graphql-tools/utils ^10, which npm refuses
+ * next to yoga 5.24's 11/12; the protocol is an onParams hook of some forty lines.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
+import type { CacheStore } from '../cache/store.js';
+
+export interface DocumentStore {
+  get(hash: string): Promise<string | undefined>;
+  set(hash: string, document: string): void;
+}
+
+const DOCUMENT_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** Documents in the shared cache (L1 + Redis), or in this process only when caching is off. */
+export function createDocumentStore(
+  cache: CacheStore | undefined,
+  namespace: string,
+): DocumentStore {
+  if (!cache) {
+    const local = new LRUCache<string, string>({ max: 10_000 });
+    return { get: async (hash) => local.get(hash), set: (hash, doc) => local.set(hash, doc) };
+  }
+  const key = (hash: string) => `${namespace}:apq:${hash}`;
+  return {
+    get: (hash) => cache.get<string>(key(hash), 'document', DOCUMENT_TTL_MS),
+    set: (hash, doc) => cache.set(key(hash), doc, DOCUMENT_TTL_MS, 'document', doc.length),
+  };
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Reads a manifest: Apollo's format (`{ format: "apollo-persisted-query-manifest", operations:
+ * [{ id, body }] }`, what `npm run persisted:manifest` writes) or a plain `{ hash: document }`.
+ */
+export function loadManifest(path: string): Map<string, string> {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as
+    | { operations?: { id: string; body: string }[] }
+    | Record<string, string>;
+  const entries = Array.isArray(raw.operations)
+    ? raw.operations.map((op) => [op.id, op.body] as const)
+    : Object.entries(raw as Record<string, string>);
+  for (const [hash, body] of entries) {
+    if (typeof body !== 'string' || sha256(body) !== hash) {
+      throw new Error(`${path}: the entry ${hash} does not hash to its id (sha256 of the body)`);
+    }
+  }
+  return new Map(entries);
+}
+
+const fail = (message: string, code: string, status = 200) =>
+  new GraphQLError(message, { extensions: { code, http: { status } } });
+
+export interface PersistedOperationsOptions {
+  /** Accept and register hashes sent by clients. */
+  readonly automatic: boolean;
+  /** Set: only these operations (hash → document) may run. */
+  readonly allowList: ReadonlyMap<string, string> | undefined;
+  readonly store: DocumentStore;
+}
+
+function persistedHash(extensions: unknown): { hash: string } | undefined | GraphQLError {
+  const persisted = (extensions as { persistedQuery?: unknown } | undefined)?.persistedQuery;
+  if (persisted === undefined || persisted === null) return undefined;
+  const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
+  if (version !== 1) {
+    return fail('Unsupported persisted query version', 'PERSISTED_QUERY_NOT_SUPPORTED', 400);
+  }
+  if (typeof sha256Hash !== 'string' || !/^[0-9a-f]{64}$/.test(sha256Hash)) {
+    return fail('persistedQuery.sha256Hash must be 64 hex digits', 'BAD_USER_INPUT', 400);
+  }
+  return { hash: sha256Hash };
+}
+
+export function usePersistedOperations(options: PersistedOperationsOptions): Plugin {
+  const { allowList, store } = options;
+  return {
+    async onParams({ params, setParams }) {
+      const persisted = persistedHash(params.extensions);
+      if (persisted instanceof GraphQLError) throw persisted;
+      const query = typeof params.query === 'string' ? params.query : undefined;
+
+      if (allowList) {
+        const hash = persisted?.hash ?? (query === undefined ? undefined : sha256(query));
+        const document = hash === undefined ? undefined : allowList.get(hash);
+        if (document === undefined) {
+          throw persisted && query === undefined
+            ? fail('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND')
+            : fail('Only persisted operations are accepted here', 'FORBIDDEN', 403);
+        }
+        if (query !== undefined && query !== document) {
+          throw fail('The query does not match its sha256Hash', 'BAD_USER_INPUT', 400);
+        }
+        setParams({ ...params, query: document });
+        return;
+      }
+
+      if (!persisted) return;
+      if (!options.automatic) {
+        throw fail('PersistedQueryNotSupported', 'PERSISTED_QUERY_NOT_SUPPORTED', 400);
+      }
+      if (query === undefined) {
+        const document = await store.get(persisted.hash);
+        if (document === undefined) {
+          throw fail('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND');
+        }
+        setParams({ ...params, query: document });
+        return;
+      }
+      if (sha256(query) !== persisted.hash) {
+        throw fail('The query does not match its sha256Hash', 'BAD_USER_INPUT', 400);
+      }
+      store.set(persisted.hash, query);
+    },
+  };
+}
