@@ -31,6 +31,7 @@ import { useQueryLimits } from './graphql/query-limits.js';
 import { useRateLimit } from './graphql/rate-limit.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
+import { useTracing } from './graphql/tracing.js';
 import { createChatWebhook } from './http/chat-webhook.js';
 import { useCompression } from './http/compression.js';
 import { useExportDownload } from './http/export-download.js';
@@ -200,6 +201,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       // Browser requests that are not preflighted must carry this header (yoga's CSRF plugin).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+      useTracing(),
       useQueryLimits(config.limits),
       ...(limiter ? [useRateLimit(limiter, policies)] : []),
       useDeadline(metrics, config.requestTimeoutMs),

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { startTracing } from './telemetry.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -15,6 +16,7 @@ try {
   throw error;
 }
 const log = createLogger(config);
+const tracing = startTracing(config.telemetry);
 const app = await createApp(config, log);
 const server = createServer(app.handle);
 server.listen(config.port, config.host, () => {
@@ -42,6 +44,7 @@ async function shutdown(signal: string) {
   // Then the worker stops taking jobs and finishes running ones; pools, Redis and an embedded
   // Postgres close in that order.
   await app.stop();
+  await tracing?.shutdown();
   log.info('stopped');
   process.exit(0);
 }

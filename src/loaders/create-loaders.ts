@@ -108,12 +108,14 @@ function lazy<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
 }
 
 export function createLoaders(db: Executor, options: LoaderOptions = { batch: true }): Loaders {
+  /** The loader's options, with its name for tracing spans. */
+  const traced = (name: string) => ({ batch: options.batch, name });
   const loaders: Loaders = lazy<Loaders>({
     userById: () =>
       createMapLoader(
         cached(options.entities, 'user', async (ids) => byId(await findUsersByIds(db, ids))),
         () => null,
-        options,
+        traced('userById'),
       ),
     categoryById: () =>
       createMapLoader(
@@ -121,11 +123,11 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
           byId(await findCategoriesByIds(db, ids)),
         ),
         () => null,
-        options,
+        traced('categoryById'),
       ),
-    expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), options),
-    jobById: () => createByIdLoader((ids) => findJobsByIds(db, ids), options),
-    exportById: () => createByIdLoader((ids) => findExportsByIds(db, ids), options),
+    expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), traced('expenseById')),
+    jobById: () => createByIdLoader((ids) => findJobsByIds(db, ids), traced('jobById')),
+    exportById: () => createByIdLoader((ids) => findExportsByIds(db, ids), traced('exportById')),
     keywordsByCategory: () =>
       createMapLoader(
         cached(options.entities, 'keywords', async (ids) => {
@@ -135,7 +137,7 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
           return found;
         }),
         (): string[] => [],
-        options,
+        traced('keywordsByCategory'),
       ),
     categoriesByUser: () =>
       createGroupedLoader(
@@ -147,13 +149,13 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
           return pages;
         },
         (): CategoryRow[] => [],
-        options,
+        traced('categoriesByUser'),
       ),
     categoryCountByUser: () =>
       createGroupedLoader(
         (ids) => countCategoriesByUser(db, ids),
         () => 0,
-        options,
+        traced('categoryCountByUser'),
       ),
     expensesByOwner: () =>
       createGroupedLoader(
@@ -165,20 +167,20 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
           return pages;
         },
         (): ExpenseRow[] => [],
-        options,
+        traced('expensesByOwner'),
       ),
     expenseCountByOwner: () =>
       createGroupedLoader(
         (ids, { owner, filter }: ExpenseCountParams) =>
           countExpensesByOwner(db, owner, ids, filter),
         () => 0,
-        options,
+        traced('expenseCountByOwner'),
       ),
     totalSpentByCategory: () =>
       createGroupedLoader(
         (ids, range: { from?: string; to?: string }) => sumExpensesByCategory(db, ids, range),
         () => '0.00',
-        options,
+        traced('totalSpentByCategory'),
       ),
   });
   return loaders;

@@ -1,4 +1,25 @@
+import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
+
+export interface LoaderOptions {
+  readonly batch: boolean;
+  /** Names the batch's tracing span (`dataloader <name>`). */
+  readonly name?: string;
+}
+
+const tracer = trace.getTracer('ledgerline');
+
+/** Runs a batch inside a span (a no-op unless tracing is configured). */
+function inSpan<T>(options: LoaderOptions, size: number, run: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(`dataloader ${options.name ?? 'batch'}`, async (span) => {
+    span.setAttribute('dataloader.batch_size', size);
+    try {
+      return await run();
+    } finally {
+      span.end();
+    }
+  });
+}
 
 /**
  * A DataLoader for per-parent lists and aggregates. Keys that differ only in `ownerId` (the same
@@ -8,28 +29,29 @@ import DataLoader from 'dataloader';
 export function createGroupedLoader<P extends object, V>(
   fetch: (ownerIds: number[], params: P) => Promise<Map<number, V>>,
   missing: () => V,
-  options: { batch: boolean },
+  options: LoaderOptions,
 ): DataLoader<P & { ownerId: number }, V, string> {
   return new DataLoader(
-    async (keys) => {
-      const groups = new Map<string, { params: P; ownerIds: number[] }>();
-      for (const { ownerId, ...params } of keys) {
-        const signature = JSON.stringify(params);
-        const group = groups.get(signature) ?? { params: params as P, ownerIds: [] };
-        group.ownerIds.push(ownerId);
-        groups.set(signature, group);
-      }
-      const results = new Map<string, Map<number, V>>();
-      await Promise.all(
-        [...groups].map(async ([signature, { params, ownerIds }]) => {
-          results.set(signature, await fetch([...new Set(ownerIds)], params));
-        }),
-      );
-      return keys.map(({ ownerId, ...params }) => {
-        const value = results.get(JSON.stringify(params))?.get(ownerId);
-        return value === undefined ? missing() : value;
-      });
-    },
+    (keys) =>
+      inSpan(options, keys.length, async () => {
+        const groups = new Map<string, { params: P; ownerIds: number[] }>();
+        for (const { ownerId, ...params } of keys) {
+          const signature = JSON.stringify(params);
+          const group = groups.get(signature) ?? { params: params as P, ownerIds: [] };
+          group.ownerIds.push(ownerId);
+          groups.set(signature, group);
+        }
+        const results = new Map<string, Map<number, V>>();
+        await Promise.all(
+          [...groups].map(async ([signature, { params, ownerIds }]) => {
+            results.set(signature, await fetch([...new Set(ownerIds)], params));
+          }),
+        );
+        return keys.map(({ ownerId, ...params }) => {
+          const value = results.get(JSON.stringify(params))?.get(ownerId);
+          return value === undefined ? missing() : value;
+        });
+      }),
     { cacheKeyFn: (key) => JSON.stringify(key), batch: options.batch },
   );
 }
@@ -37,7 +59,7 @@ export function createGroupedLoader<P extends object, V>(
 /** A DataLoader by primary key; a missing row is `null` (a normal answer to `node(id)`). */
 export function createByIdLoader<V extends { id: number }>(
   fetch: (ids: number[]) => Promise<V[]>,
-  options: { batch: boolean },
+  options: LoaderOptions,
 ): DataLoader<number, V | null> {
   return createMapLoader(
     async (ids) => new Map((await fetch(ids)).map((row) => [row.id, row])),
@@ -50,13 +72,14 @@ export function createByIdLoader<V extends { id: number }>(
 export function createMapLoader<V>(
   fetch: (ids: number[]) => Promise<Map<number, V>>,
   missing: () => V,
-  options: { batch: boolean },
+  options: LoaderOptions,
 ): DataLoader<number, V> {
   return new DataLoader(
-    async (ids) => {
-      const values = await fetch([...ids]);
-      return ids.map((id) => values.get(id) ?? missing());
-    },
+    (ids) =>
+      inSpan(options, ids.length, async () => {
+        const values = await fetch([...ids]);
+        return ids.map((id) => values.get(id) ?? missing());
+      }),
     { batch: options.batch },
   );
 }

@@ -1,0 +1,40 @@
+/**
+ * An OpenTelemetry span per executed operation; DataLoader batches and SQL statements open
+ * theirs inside it (grouped-loader.ts, guarded-sql.ts). Through @opentelemetry/api only: with
+ * no tracer provider registered (OTEL_EXPORTER_OTLP_ENDPOINT unset) every span is a no-op.
+ */
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { type ExecutionResult, getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+const tracer = trace.getTracer('ledgerline');
+
+export function useTracing(): Plugin {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      const name = operation?.name?.value ?? 'anonymous';
+      const type = operation?.operation ?? 'query';
+      setExecuteFn((executionArgs) =>
+        tracer.startActiveSpan(
+          `graphql ${type} ${name}`,
+          { attributes: { 'graphql.operation.name': name, 'graphql.operation.type': type } },
+          async (span) => {
+            try {
+              const result = (await executeFn(executionArgs)) as ExecutionResult;
+              if (result.errors?.length) {
+                span.setStatus({
+                  code: SpanStatusCode.ERROR,
+                  message: result.errors.map((e) => e.extensions?.code ?? 'ERROR').join(','),
+                });
+              }
+              return result;
+            } finally {
+              span.end();
+            }
+          },
+        ),
+      );
+    },
+  };
+}

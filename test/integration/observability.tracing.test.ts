@@ -1,0 +1,111 @@
+/**
+ * OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set, spans for the operation, its DataLoader
+ * batches and its SQL reach an OTLP/HTTP collector (a real HTTP receiver here), nested.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { startTracing, type Tracing } from '../../src/telemetry.js';
+import type { Json } from '../helpers/app.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+interface Span {
+  name: string;
+  spanId: string;
+  parentSpanId?: string;
+  traceId: string;
+}
+
+const received: Json[] = [];
+let collector: Server;
+let tracing: Tracing | undefined;
+let app: App;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  collector = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') received.push(JSON.parse(Buffer.concat(chunks).toString()));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  const { port } = collector.address() as AddressInfo;
+  const db = await createTestDatabase();
+  drop = db.drop;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    JWT_SECRET: 'x'.repeat(40),
+    WORKER_ENABLED: 'false',
+    RATE_LIMIT_ENABLED: 'false',
+    CACHE_ENABLED: 'false',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
+    OTEL_SERVICE_NAME: 'ledgerline-test',
+  });
+  tracing = startTracing(config.telemetry);
+  app = await createApp(config);
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await drop?.();
+  collector?.close();
+});
+
+async function post(query: string, variables?: unknown, token?: string): Promise<Json> {
+  const response = await app.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return response.json();
+}
+
+it('exports nested spans: operation > DataLoader batch > SQL', async () => {
+  const signUp = await post('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+    i: { email: 'traced@example.com', name: 'Traced', password: 'password123' },
+  });
+  const token = signUp.data.signUp.token as string;
+  const nested = await post(
+    'query Traced { viewer { categories(first: 5) { nodes { name expenseCount } } } }',
+    undefined,
+    token,
+  );
+  expect(nested.data.viewer.categories.nodes.length).toBe(5);
+  await tracing?.shutdown();
+
+  const spans: Span[] = received.flatMap((body) =>
+    body.resourceSpans.flatMap((rs: Json) => rs.scopeSpans.flatMap((ss: Json) => ss.spans)),
+  );
+  const resource = received[0].resourceSpans[0].resource.attributes;
+  expect(resource).toContainEqual({
+    key: 'service.name',
+    value: { stringValue: 'ledgerline-test' },
+  });
+
+  const operation = spans.find((s) => s.name === 'graphql query Traced');
+  expect(operation).toBeDefined();
+  const inTrace = spans.filter((s) => s.traceId === operation?.traceId);
+  const batches = inTrace.filter((s) => s.name.startsWith('dataloader '));
+  expect(batches.map((s) => s.name)).toEqual(
+    expect.arrayContaining([
+      'dataloader userById',
+      'dataloader categoriesByUser',
+      'dataloader expenseCountByOwner',
+    ]),
+  );
+  for (const batch of batches) expect(batch.parentSpanId).toBe(operation?.spanId);
+  const sql = inTrace.filter((s) => s.name === 'sql');
+  expect(sql.length).toBeGreaterThanOrEqual(3);
+  const batchIds = new Set(batches.map((s) => s.spanId));
+  for (const statement of sql) expect(batchIds.has(statement.parentSpanId ?? '')).toBe(true);
+});
