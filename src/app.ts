@@ -21,6 +21,7 @@ import { createPoolPermits, guardSql, normalizeSql } from './db/guarded-sql.js';
 import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { useDeadline } from './graphql/deadline.js';
+import { useInputGuard } from './graphql/input-guard.js';
 import { createMaskError, useOperationMetrics, useRequestId } from './graphql/observability.js';
 import {
   createDocumentStore,
@@ -202,6 +203,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useTracing(),
+      useInputGuard(),
       useQueryLimits(config.limits),
       ...(limiter ? [useRateLimit(limiter, policies)] : []),
       useDeadline(metrics, config.requestTimeoutMs),

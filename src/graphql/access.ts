@@ -1,4 +1,5 @@
 /** Who may see and change what: the rules every resolver applies. */
+import { brandWithType } from '@pothos/core';
 import type DataLoader from 'dataloader';
 import type { Context, Viewer } from '../context.js';
 import { unauthenticated, userError } from './errors.js';
@@ -28,13 +29,23 @@ export function requireAdmin(ctx: Context): Viewer {
   return viewer;
 }
 
-/** Loads rows by id for `node`/`nodes`: each row the viewer may not read becomes null. */
+/**
+ * Loads rows by id for `node`/`nodes`: each row the viewer may not read becomes null. Rows are
+ * branded with their GraphQL type here: the relay plugin brands them only after the batch, and
+ * a second `node` field asking for the same id in the same operation gets the row before that
+ * (it then failed with "Abstract type Node must resolve to an Object type").
+ */
 export async function loadReadable<T>(
   ctx: Context,
+  typename: string,
   loader: DataLoader<number, T | null>,
   ids: readonly (string | number)[],
   ownerOf: (row: T) => number,
 ): Promise<(T | null)[]> {
   const rows = await loader.loadMany(ids.map(Number));
-  return rows.map((row) => (row instanceof Error ? null : readable(ctx.viewer, row, ownerOf)));
+  return rows.map((row) => {
+    const visible = row instanceof Error ? null : readable(ctx.viewer, row, ownerOf);
+    if (visible !== null) brandWithType(visible, typename as never);
+    return visible;
+  });
 }

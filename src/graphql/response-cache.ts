@@ -234,6 +234,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
   const plugin: Plugin = {
     async onParams({ request, params, setResult }) {
+      // Not validated yet: anything but strings is left for yoga to refuse.
+      const { query, operationName } = params as { query?: unknown; operationName?: unknown };
+      if (typeof query !== 'string') return;
+      if (operationName != null && typeof operationName !== 'string') return;
       const lookup = await prepare({
         authorization: request.headers.get('authorization'),
         query: params.query,

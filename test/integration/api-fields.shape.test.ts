@@ -134,6 +134,23 @@ describe('every field of every node type', () => {
     ]);
   });
 
+  it('the same node asked for twice in one operation resolves both times (found by fuzzing)', async () => {
+    const res = await t.gql(
+      `query($e: ID!, $u: ID!, $c: ID!) {
+        a: node(id: $e) { __typename id } b: node(id: $e) { __typename id }
+        c: nodes(ids: [$u, $c]) { __typename id } d: nodes(ids: [$c, $u]) { __typename id }
+      }`,
+      { e: expenseId, u: userId, c: categoryId },
+      token,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.b).toEqual({ __typename: 'Expense', id: expenseId });
+    expect(res.data?.d).toEqual([
+      { __typename: 'Category', id: categoryId },
+      { __typename: 'User', id: userId },
+    ]);
+  });
+
   it('an ID that decodes to no row is null, not an error', async () => {
     const missing = Buffer.from('Expense:999999999').toString('base64');
     const res = await t.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: missing }, token);

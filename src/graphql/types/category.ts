@@ -25,7 +25,8 @@ import { ExpenseOrderEnum } from './expense-order.js';
 
 builder.node(CategoryRef, {
   id: { resolve: (category) => category.id },
-  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.categoryById, ids, (c) => c.userId),
+  loadMany: (ids, ctx) =>
+    loadReadable(ctx, 'Category', ctx.loaders.categoryById, ids, (c) => c.userId),
   fields: (t) => ({
     name: t.exposeString('name'),
     color: t.exposeString('color', { nullable: true }),

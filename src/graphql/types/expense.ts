@@ -22,7 +22,8 @@ import { DeleteInput, DeletePayload } from './delete-payload.js';
 
 builder.node(ExpenseRef, {
   id: { resolve: (expense) => expense.id },
-  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.expenseById, ids, (e) => e.userId),
+  loadMany: (ids, ctx) =>
+    loadReadable(ctx, 'Expense', ctx.loaders.expenseById, ids, (e) => e.userId),
   fields: (t) => ({
     amount: t.field({ type: 'Decimal', resolve: (expense) => expense.amount }),
     currency: t.exposeString('currency'),

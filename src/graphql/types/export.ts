@@ -22,7 +22,7 @@ export const downloadPath = (exportId: number) =>
 
 builder.node(ExportRef, {
   id: { resolve: (row) => row.id },
-  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.exportById, ids, (x) => x.userId),
+  loadMany: (ids, ctx) => loadReadable(ctx, 'Export', ctx.loaders.exportById, ids, (x) => x.userId),
   fields: (t) => ({
     format: t.field({ type: ExportFormatEnum, resolve: (row) => row.format }),
     state: t.field({

@@ -8,7 +8,7 @@ import { JobStateEnum } from './job-state.js';
 
 builder.node(JobRef, {
   id: { resolve: (job) => job.id },
-  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.jobById, ids, (j) => j.userId),
+  loadMany: (ids, ctx) => loadReadable(ctx, 'Job', ctx.loaders.jobById, ids, (j) => j.userId),
   fields: (t) => ({
     kind: t.exposeString('kind'),
     state: t.field({ type: JobStateEnum, resolve: (job) => job.state }),

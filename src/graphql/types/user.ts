@@ -28,7 +28,7 @@ import { ExpenseOrderEnum } from './expense-order.js';
 
 builder.node(UserRef, {
   id: { resolve: (user) => user.id },
-  loadMany: (ids, ctx) => loadReadable(ctx, ctx.loaders.userById, ids, (u) => u.id),
+  loadMany: (ids, ctx) => loadReadable(ctx, 'User', ctx.loaders.userById, ids, (u) => u.id),
   fields: (t) => ({
     email: t.exposeString('email'),
     name: t.exposeString('name'),
