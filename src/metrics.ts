@@ -1,3 +1,5 @@
+const MAX_OPERATION_LABELS = 200;
+
 /** Prometheus metrics for one app instance (its own registry, so tests can run several). */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -8,7 +10,12 @@ export interface Metrics {
   readonly operationDuration: Histogram<'operation' | 'type'>;
   readonly sqlPerRequest: Histogram<'operation'>;
   readonly sqlStatements: Counter;
-  readonly errors: Counter<'code'>;
+  readonly errors: Counter<'operation' | 'code'>;
+  /**
+   * The operation name as a label: client-chosen, so only the first MAX_OPERATION_LABELS
+   * distinct names get series of their own and the rest count as "other".
+   */
+  operationLabel(name: string): string;
   readonly cache: CacheMetrics;
   readonly jobs: JobMetrics;
   readonly rateLimit: RateLimitMetrics;
@@ -162,6 +169,7 @@ export function createMetrics(
   queueStats?: () => Promise<{ task: string; queued: number; running: number }[]>,
 ): Metrics {
   const registry = new Registry();
+  const operationNames = new Set<string>();
   collectDefaultMetrics({ register: registry });
   new Gauge({
     name: 'db_pool_connections',
@@ -212,10 +220,16 @@ export function createMetrics(
       help: 'SQL statements sent to Postgres',
       registers: [registry],
     }),
+    operationLabel(name: string) {
+      if (operationNames.has(name)) return name;
+      if (operationNames.size >= MAX_OPERATION_LABELS) return 'other';
+      operationNames.add(name);
+      return name;
+    },
     errors: new Counter({
       name: 'graphql_errors_total',
-      help: 'GraphQL errors by code',
-      labelNames: ['code'],
+      help: 'GraphQL errors by operation and code',
+      labelNames: ['operation', 'code'],
       registers: [registry],
     }),
     cache: createCacheMetrics(registry),

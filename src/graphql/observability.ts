@@ -54,20 +54,24 @@ export function useOperationMetrics(metrics: Metrics, log: Logger, slowMs: numbe
       );
       const name = operation?.name?.value ?? 'anonymous';
       const type = operation?.operation ?? 'query';
+      const label = metrics.operationLabel(name);
       return {
         onExecuteDone({ result }) {
           const ctx = args.contextValue as Context;
           const errors = 'errors' in result ? (result.errors ?? []) : [];
           const seconds = (performance.now() - started) / 1000;
           metrics.operations.inc({
-            operation: name,
+            operation: label,
             type,
             outcome: errors.length ? 'error' : 'ok',
           });
-          metrics.operationDuration.observe({ operation: name, type }, seconds);
-          metrics.sqlPerRequest.observe({ operation: name }, ctx.stats.sqlStatements);
+          metrics.operationDuration.observe({ operation: label, type }, seconds);
+          metrics.sqlPerRequest.observe({ operation: label }, ctx.stats.sqlStatements);
           for (const error of errors) {
-            metrics.errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
+            metrics.errors.inc({
+              operation: label,
+              code: String(error.extensions?.code ?? 'UNKNOWN'),
+            });
           }
           const ms = Math.round(seconds * 10_000) / 10;
           const fields = {
