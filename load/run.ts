@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { freePort } from '../src/free-port.js';
 import { post } from './graphql-client.js';
 import { suggestCategoryScenario } from './jobs.js';
+import { rateLimitScenario } from './limits.js';
 import { DASHBOARD, LOG_IN, NESTED } from './queries.js';
 
 const { values } = parseArgs({
@@ -147,10 +148,11 @@ async function scenario(
   };
 }
 
-async function logIn(base: string): Promise<string | undefined> {
-  const res = await post(base, LOG_IN, {
-    input: { email: 'user1@seed.ledgerline.dev', password: 'password123' },
-  });
+async function logIn(
+  base: string,
+  email = 'user1@seed.ledgerline.dev',
+): Promise<string | undefined> {
+  const res = await post(base, LOG_IN, { input: { email, password: 'password123' } });
   return (res.data?.logIn as { token?: string } | undefined)?.token;
 }
 
@@ -281,11 +283,42 @@ try {
     },
   ]);
   figures.push(webhook);
+
+  let limitsFailed = false;
+  if (!values.url) {
+    // The one gateway with rate limiting on (default buckets), cache off so every request costs.
+    const limited = await startGateway({ CACHE_ENABLED: 'false', RATE_LIMIT_ENABLED: 'true' });
+    const bystander = await logIn(limited, 'user2@seed.ledgerline.dev');
+    const seconds = Math.min(duration, 5);
+    console.log(
+      `\nRunning rate limits: one user floods the dashboard on 8 connections for ${seconds} s…`,
+    );
+    const limits = await rateLimitScenario(limited, token, bystander ?? token, seconds);
+    console.table([
+      {
+        scenario: 'rate limit (one user flooding)',
+        requests: limits.requests,
+        '200': limits.allowed,
+        '429': limits.limited,
+        other: limits.other,
+        'allowed by the bucket': limits.expectedAllowed,
+        'other user served': limits.bystanderOk,
+      },
+    ]);
+    // One request of slack either way: the refill runs while requests are in flight.
+    limitsFailed =
+      limits.other > 0 ||
+      !limits.bystanderOk ||
+      limits.limited === 0 ||
+      Math.abs(limits.allowed - limits.expectedAllowed) > 1;
+    if (limitsFailed) console.error('The rate-limit scenario did not behave as the buckets say');
+  }
   const failed = figures.filter((f) => f.errors > 0);
   if (failed.length) {
     console.error(`Errors in: ${failed.map((f) => f.scenario).join(', ')}`);
     process.exitCode = 1;
   }
+  if (limitsFailed) process.exitCode = 1;
 } finally {
   for (const child of children) child.kill('SIGTERM');
 }

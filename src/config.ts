@@ -55,7 +55,7 @@ export interface Config {
     readonly perSecond: number;
     /**
      * `RATE_LIMIT_COMPLEXITY_PER_POINT`: an operation costs ceil(complexity / this) points, at
-     * least 1 (a 20-row dashboard, complexity about 250, costs 25). @default 10
+     * least 1 (the load suite's 20-row dashboard costs 31). @default 10
      */
     readonly complexityPerPoint: number;
     /** `RATE_LIMIT_AUTH_PER_MINUTE`: signUp and logIn calls per client IP per minute. @default 20 */
