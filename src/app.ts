@@ -202,7 +202,8 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       // Browser requests that are not preflighted must carry this header (yoga's CSRF plugin).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
-      useTracing(),
+      // Spans only when tracing is configured (OTEL_EXPORTER_OTLP_ENDPOINT).
+      ...(config.telemetry.endpoint ? [useTracing()] : []),
       useInputGuard(),
       useQueryLimits(config.limits),
       ...(limiter ? [useRateLimit(limiter, policies)] : []),

@@ -10,7 +10,8 @@ import type { Invalidation } from './cache/create-cache.js';
 import type { EntityCache } from './cache/entities.js';
 import type { Config } from './config.js';
 import { createDb, type Db, type Pool } from './db/client.js';
-import { DeadlineError, guardSql, type PoolPermits } from './db/guarded-sql.js';
+import { guardSql, type PoolPermits } from './db/guarded-sql.js';
+import { Deadline } from './deadline.js';
 import { requestIdOf } from './graphql/observability.js';
 import { clientAddress } from './http/client-address.js';
 import { createLoaders, type Loaders } from './loaders/create-loaders.js';
@@ -38,14 +39,8 @@ export interface Context extends YogaInitialContext {
   readonly clientAddress: string;
   /** signUp/logIn brute-force limits (no-ops when rate limiting is off). */
   readonly authLimits: AuthLimits;
-  /** Aborts at REQUEST_TIMEOUT_MS; this request's SQL is cancelled then. */
+  /** Passes at REQUEST_TIMEOUT_MS; this request's SQL is cancelled then. */
   readonly deadline: Deadline;
-}
-
-export interface Deadline {
-  readonly signal: AbortSignal;
-  /** Stops the timer once the operation is done. */
-  clear(): void;
 }
 
 export interface ContextDeps {
@@ -66,30 +61,14 @@ export interface ContextDeps {
   readonly rateLimit?: { readonly limiter: RateLimiter; readonly policies: Policies };
 }
 
-function startDeadline(ms: number, request: Request): Deadline {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DeadlineError()), ms);
-  timer.unref();
-  // A client that hangs up cancels its work too.
-  const gone = () => controller.abort(new DeadlineError());
-  request.signal?.addEventListener('abort', gone, { once: true });
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', gone);
-    },
-  };
-}
-
 export function createContextFactory(deps: ContextDeps) {
   return async (initial: YogaInitialContext): Promise<Omit<Context, keyof YogaInitialContext>> => {
     const viewer = await deps.authenticate(initial.request.headers.get('authorization'));
     const stats: RequestStats = { sqlStatements: 0 };
-    const deadline = startDeadline(deps.config.requestTimeoutMs, initial.request);
+    const deadline = new Deadline(deps.config.requestTimeoutMs);
     const guarded = guardSql(deps.pool, {
       permits: deps.permits,
-      signal: deadline.signal,
+      deadline,
       ...(deps.onStatement
         ? {
             onStatement: (text: string, ms: number) =>

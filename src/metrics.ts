@@ -21,7 +21,7 @@ export interface Metrics {
   readonly rateLimit: RateLimitMetrics;
   readonly httpDuration: Histogram<'route'>;
   readonly sqlDuration: Histogram;
-  /** How long statements waited for a pool permit; outcome ok or timeout. */
+  /** How long statements waited when no pool permit was free; outcome ok or timeout. */
   readonly poolWait: Histogram<'outcome'>;
   /** Requests cut off at REQUEST_TIMEOUT_MS. */
   readonly deadlines: Counter;
@@ -262,7 +262,7 @@ export function createMetrics(
     }),
     poolWait: new Histogram({
       name: 'db_pool_wait_seconds',
-      help: 'Time statements waited for a free connection, by outcome (ok, timeout)',
+      help: 'Waits for a free connection when all were busy, by outcome (ok, timeout)',
       labelNames: ['outcome'],
       buckets: [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],

@@ -9,6 +9,13 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Config } from './config.js';
 
+let enabled = false;
+
+/** Whether spans are being recorded; the hot paths skip making them otherwise. */
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
 export interface Tracing {
   /** Flushes spans still buffered and stops exporting. */
   shutdown(): Promise<void>;
@@ -22,5 +29,11 @@ export function startTracing(config: Config['telemetry']): Tracing | undefined {
   });
   // Sets the global provider and an AsyncLocalStorage context manager, so spans nest.
   provider.register();
-  return { shutdown: () => provider.shutdown() };
+  enabled = true;
+  return {
+    shutdown: async () => {
+      enabled = false;
+      await provider.shutdown();
+    },
+  };
 }

@@ -20,11 +20,10 @@ export function useDeadline(metrics: Metrics, timeoutMs: number): Plugin {
     onExecute({ args, executeFn, setExecuteFn }) {
       const { deadline } = args.contextValue as Context;
       setExecuteFn(async (executionArgs) => {
-        if (deadline.signal.aborted) return timedOut();
-        let onAbort = () => {};
+        if (deadline.expired) return timedOut();
+        let unsubscribe = () => {};
         const cutOff = new Promise<ExecutionResult>((resolve) => {
-          onAbort = () => resolve(timedOut());
-          deadline.signal.addEventListener('abort', onAbort, { once: true });
+          unsubscribe = deadline.onExpire(() => resolve(timedOut()));
         });
         try {
           return await Promise.race([
@@ -32,7 +31,7 @@ export function useDeadline(metrics: Metrics, timeoutMs: number): Plugin {
             cutOff,
           ]);
         } finally {
-          deadline.signal.removeEventListener('abort', onAbort);
+          unsubscribe();
           deadline.clear();
         }
       });

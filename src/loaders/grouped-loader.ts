@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
+import { tracingEnabled } from '../telemetry.js';
 
 export interface LoaderOptions {
   readonly batch: boolean;
@@ -11,6 +12,7 @@ const tracer = trace.getTracer('ledgerline');
 
 /** Runs a batch inside a span (a no-op unless tracing is configured). */
 function inSpan<T>(options: LoaderOptions, size: number, run: () => Promise<T>): Promise<T> {
+  if (!tracingEnabled()) return run();
   return tracer.startActiveSpan(`dataloader ${options.name ?? 'batch'}`, async (span) => {
     span.setAttribute('dataloader.batch_size', size);
     try {

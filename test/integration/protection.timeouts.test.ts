@@ -8,12 +8,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createDb, createPool } from '../../src/db/client.js';
-import {
-  createPoolPermits,
-  DeadlineError,
-  guardSql,
-  PoolBusyError,
-} from '../../src/db/guarded-sql.js';
+import { createPoolPermits, guardSql, PoolBusyError } from '../../src/db/guarded-sql.js';
+import { Deadline, DeadlineError } from '../../src/deadline.js';
 import type { Json } from '../helpers/app.js';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -102,17 +98,15 @@ describe('the guarded SQL client', () => {
       'ledgerline-sleep-test',
     );
     try {
-      const controller = new AbortController();
-      const guarded = createDb(
-        guardSql(pool, { permits: createPoolPermits(2, 1000), signal: controller.signal }),
-      );
+      const deadline = new Deadline();
+      const guarded = createDb(guardSql(pool, { permits: createPoolPermits(2, 1000), deadline }));
       // Drizzle queries are lazy: catching makes it run now and keeps the outcome for later.
       const sleeping = guarded.execute(sql`select pg_sleep(30)`).then(
         () => 'finished',
         (error: unknown) => error,
       );
       await until(async () => (await busyBackends()) === 1);
-      controller.abort();
+      deadline.expire();
       expect(deadlineIn(await sleeping)).toBe(true);
       // Postgres stopped the statement: the connection is idle again, nothing is left running.
       await until(async () => (await busyBackends()) === 0);
@@ -128,12 +122,23 @@ describe('the guarded SQL client', () => {
     }
   });
 
-  it('waits for a permit at most the configured time', async () => {
+  it('waits for a permit at most the configured time, first come first served', async () => {
     const permits = createPoolPermits(1, 100);
     const release = await permits.acquire();
     await expect(permits.acquire()).rejects.toBeInstanceOf(PoolBusyError);
+    // A waiter gets the permit handed over on release, in order.
+    const order: number[] = [];
+    const first = permits.acquire().then((r) => (order.push(1), r));
+    const second = permits.acquire().then((r) => (order.push(2), r));
     release();
-    (await permits.acquire())();
+    release(); // a second release of the same permit changes nothing
+    (await first)();
+    (await second)();
+    expect(order).toEqual([1, 2]);
+    // All permits back: two acquires in a row do not wait.
+    const a = await permits.acquire();
+    await expect(permits.acquire()).rejects.toBeInstanceOf(PoolBusyError);
+    a();
   });
 });
 
