@@ -187,7 +187,11 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
               ? Response.json({ status: 'shutting down' }, { status: 503 })
               : ready(checks),
           'GET /metrics': () => metricsRoute(metrics.registry),
-          'POST /webhooks/chat': createChatWebhook({ db: routeDb, authenticate }),
+          'POST /webhooks/chat': createChatWebhook({
+            db: routeDb,
+            authenticate,
+            ...(limiter ? { rateLimit: { limiter, policies } } : {}),
+          }),
         },
         metrics,
       ),

@@ -6,6 +6,11 @@ import type { Authenticate } from '../auth/viewer.js';
 import type { Db } from '../db/client.js';
 import { encodeGlobalId } from '../ids.js';
 import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../jobs/submit-chat.js';
+import type { RateLimiter } from '../rate-limit/limiter.js';
+import { type Policies, rateLimitHeaders } from '../rate-limit/policies.js';
+
+/** What a webhook call spends from the user's request bucket (it starts a parsing job). */
+const WEBHOOK_COST = 5;
 
 function problem(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
@@ -22,7 +27,12 @@ async function messageText(request: Request): Promise<string | undefined> {
   }
 }
 
-export function createChatWebhook(deps: { db: Db; authenticate: Authenticate }) {
+export function createChatWebhook(deps: {
+  db: Db;
+  authenticate: Authenticate;
+  /** Set when rate limiting is on: calls spend from the same bucket as the user's operations. */
+  rateLimit?: { limiter: RateLimiter; policies: Policies };
+}) {
   return async (request: Request): Promise<Response> => {
     let viewer: Awaited<ReturnType<Authenticate>>;
     try {
@@ -31,6 +41,21 @@ export function createChatWebhook(deps: { db: Db; authenticate: Authenticate }) 
       viewer = null;
     }
     if (!viewer) return problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+    if (deps.rateLimit) {
+      const { limiter, policies } = deps.rateLimit;
+      const decision = await limiter.take(policies.request, `user:${viewer.id}`, WEBHOOK_COST);
+      if (!decision.allowed) {
+        return Response.json(
+          {
+            error: {
+              code: 'RATE_LIMITED',
+              message: `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s`,
+            },
+          },
+          { status: 429, headers: rateLimitHeaders(policies.request, decision) },
+        );
+      }
+    }
     const text = (await messageText(request))?.trim();
     if (!text) return problem(400, 'BAD_USER_INPUT', 'Send {"text": "..."} with the message');
     if (text.length > MAX_CHAT_MESSAGE_LENGTH) {

@@ -131,6 +131,26 @@ describe('per-user buckets', () => {
     expect(cheap.status).toBe(200);
   });
 
+  it('the chat webhook spends from the same bucket (5 points a call)', async () => {
+    const erin = await signUp(app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await app.app.yoga.fetch('http://localhost/webhooks/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${erin}` },
+        body: JSON.stringify({ text: `coffee ${i + 1}.00` }),
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(((await response.json()) as Json).error.code).toBe('RATE_LIMITED');
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+    }
+    // 30 points: six calls pass, the seventh is refused; GraphQL is now limited too.
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 202, 429]);
+    expect((await call(app, PAGE, { token: erin })).status).toBe(429);
+  });
+
   it('anonymous requests are limited per client address', async () => {
     // Cost is measured on the document, so it counts even where viewer is null.
     const statuses: number[] = [];
