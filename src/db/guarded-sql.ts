@@ -4,11 +4,11 @@
  * - A bounded wait for a connection: postgres.js queues queries without limit when every
  *   connection is busy, so each statement outside a transaction (and each transaction) first
  *   takes one of `poolMax` permits, waiting at most `DB_POOL_WAIT_MS` (PoolBusyError after).
- * - A deadline: when the request's signal aborts, its running statements are cancelled
+ * - A deadline: when the request's deadline passes, its running statements are cancelled
  *   (Postgres cancel request, so the backend stops and goes idle) and new ones fail at once.
  * - Every statement is timed: a histogram, a callback for counting, slow ones logged.
  *
- * The permits are app-wide (one Semaphore per pool); the wrapper is per request.
+ * The permits are app-wide (one queue per pool); the wrapper is per request.
  */
 import { type Span, type SpanOptions, SpanStatusCode, trace } from '@opentelemetry/api';
 import type postgres from 'postgres';
@@ -31,10 +31,8 @@ export interface PoolPermits {
   readonly waitMs: number;
 }
 
-export interface StatementObserver {
-  /** Called once per statement when it ends (or fails), with its duration. */
-  (text: string, ms: number): void;
-}
+/** Called once per statement when it ends (or fails), with its duration. */
+export type StatementObserver = (text: string, ms: number) => void;
 
 const tracer = trace.getTracer('ledgerline');
 
@@ -103,7 +101,7 @@ const SPAN: SpanOptions = { attributes: { 'db.system': 'postgresql' } };
 
 /**
  * A client for `drizzle()` over `pool` that takes a permit per statement or transaction,
- * obeys `signal` and reports each statement. Drizzle calls `unsafe(text, params, options)`
+ * obeys the request's deadline and reports each statement. Drizzle calls `unsafe(text, params, options)`
  * (then awaits it, or `.values()` first) and `begin(fn)`; everything else passes through.
  */
 export function guardSql(pool: Pool, options: GuardOptions): Pool {
@@ -164,8 +162,8 @@ export function guardSql(pool: Pool, options: GuardOptions): Pool {
         release();
         throw new DeadlineError();
       }
-      return tracer.startActiveSpan('sql', SPAN, async (span) => {
-        span.setAttribute('db.statement', text);
+      const execute = async (span?: Span) => {
+        span?.setAttribute('db.statement', text);
         const query = client.unsafe(
           text,
           params as postgres.ParameterOrJSON<never>[],
@@ -177,7 +175,7 @@ export function guardSql(pool: Pool, options: GuardOptions): Pool {
         try {
           return await query;
         } catch (error) {
-          span.setStatus({ code: SpanStatusCode.ERROR });
+          span?.setStatus({ code: SpanStatusCode.ERROR });
           // A statement cancelled because the deadline passed reads as such, not as a DB error.
           if (deadline?.expired) throw new DeadlineError();
           throw error;
@@ -185,9 +183,10 @@ export function guardSql(pool: Pool, options: GuardOptions): Pool {
           running.delete(query);
           release();
           options.onStatement?.(text, performance.now() - started);
-          span.end();
+          span?.end();
         }
-      });
+      };
+      return tracingEnabled() ? tracer.startActiveSpan('sql', SPAN, execute) : execute();
     };
     let promise: Promise<unknown> | undefined;
     const statement = {

@@ -128,8 +128,12 @@ describe('the guarded SQL client', () => {
     await expect(permits.acquire()).rejects.toBeInstanceOf(PoolBusyError);
     // A waiter gets the permit handed over on release, in order.
     const order: number[] = [];
-    const first = permits.acquire().then((r) => (order.push(1), r));
-    const second = permits.acquire().then((r) => (order.push(2), r));
+    const inOrder = (n: number) => (release: () => void) => {
+      order.push(n);
+      return release;
+    };
+    const first = permits.acquire().then(inOrder(1));
+    const second = permits.acquire().then(inOrder(2));
     release();
     release(); // a second release of the same permit changes nothing
     (await first)();
