@@ -93,6 +93,69 @@ describe('daily_metrics rollup', () => {
   });
 });
 
+describe("totalCount of all of a user's expenses", () => {
+  // A fresh variable each time, so the response cache never answers (the rollup is tampered with
+  // below, which no write announces).
+  const COUNT = 'query($fresh: Int) { viewer { expenses(first: $fresh) { totalCount } } }';
+  let fresh = 0;
+  const truth = (userId: string) =>
+    withSql(t.databaseUrl, async (sql) =>
+      Number(
+        (
+          await sql`select count(*) from expenses
+            where user_id = ${Number(Buffer.from(userId, 'base64').toString().split(':')[1])}`
+        )[0]?.count,
+      ),
+    );
+
+  it('reads closed days from the rollup and stays exact through writes, deletes and rollups', async () => {
+    const { token, id: userId } = await t.signUp();
+    const today = new Date().toISOString().slice(0, 10);
+    const expenses = [
+      ...['2026-01-03', '2026-01-03', '2026-01-04', '2025-12-31'].map((date) => ({
+        amount: '1.00',
+        description: 'Rent',
+        date,
+      })),
+      { amount: '2.00', description: 'Rent', date: today },
+      { amount: '3.00', description: 'Rent', date: '2099-01-01' },
+    ];
+    await t.gql(CREATE_EXPENSES, { input: { expenses } }, token);
+    const count = async () =>
+      (await t.gql(COUNT, { fresh: ++fresh }, token)).data?.viewer.expenses.totalCount;
+    expect(await count()).toBe(6);
+    await eventually(async () => ((await dirtyDays(t.databaseUrl)) === 0 ? true : undefined));
+    expect(await count()).toBe(await truth(userId));
+    // The closed days come from daily_metrics: a (deliberately) wrong rollup row shows through.
+    await withSql(
+      t.databaseUrl,
+      (sql) => sql`update daily_metrics set count = count + 100 where day = '2026-01-03'`,
+    );
+    expect(await count()).toBe(106);
+    await withSql(
+      t.databaseUrl,
+      (sql) => sql`update daily_metrics set count = count - 100 where day = '2026-01-03'`,
+    );
+    // A delete on a rolled-up day counts right away (the day is dirty, so counted live).
+    const first = (
+      await t.gql(
+        '{ viewer { expenses(first: 1, orderBy: DATE_ASC) { nodes { id } } } }',
+        {},
+        token,
+      )
+    ).data?.viewer.expenses.nodes[0].id;
+    await t.gql(
+      'mutation($id: ID!) { deleteExpense(input: { id: $id }) { deletedId } }',
+      { id: first },
+      token,
+    );
+    expect(await count()).toBe(5);
+    expect(await truth(userId)).toBe(5);
+    await eventually(async () => ((await dirtyDays(t.databaseUrl)) === 0 ? true : undefined));
+    expect(await count()).toBe(5);
+  });
+});
+
 describe('settings and send_notification', () => {
   it('validates settings', async () => {
     const { token } = await t.signUp();
