@@ -1,324 +1,557 @@
 /**
- * `npm run load`: measures the dashboard and nested queries against a seeded database and prints
- * req/s, latency percentiles, errors and SQL statements per request.
+ * `npm run load [-- --quick]`: every performance claim, measured on this machine. Starts its own
+ * gateways (child processes) on DATABASE_URL or the embedded Postgres, seeds it when it has no
+ * seed users, runs the scenarios with their thresholds, then writes load/results/<time>.json and
+ * load/results/report.html and exits non-zero naming every missed threshold.
  *
- * Without --url it starts its own gateway (a child process, so the load generator does not share
- * its event loop) on DATABASE_URL, or on the embedded Postgres, seeding it first when it has no
- * seed users. With --url it targets a running gateway whose database was seeded by `npm run seed`.
+ * Gateways: cache on, cache off, cache off with LOADERS=off (the naive resolver path, kept only
+ * for this comparison), each with rate limiting off; a worker-enabled one for the job scenario
+ * and one with default rate limits for the limit scenario. --quick: 3-second scenarios, no
+ * scaling check, no job scenario.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { freePort } from '../src/free-port.js';
-import { post } from './graphql-client.js';
+import postgres from 'postgres';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/open.js';
+import { SEED_EMAIL_DOMAIN, seed } from '../src/db/seed.js';
+import { createLogger } from '../src/logger.js';
+import {
+  account,
+  addExpenses,
+  expenseCount,
+  firstCategoryId,
+  logIn,
+  pageCursors,
+} from './fixtures.js';
+import { type Gateway, killGateways, startGateway } from './gateway.js';
 import { suggestCategoryScenario } from './jobs.js';
 import { rateLimitScenario } from './limits.js';
-import { DASHBOARD, LOG_IN, NESTED } from './queries.js';
+import { type Measurement, measure, type RequestSpec, type Stage } from './measure.js';
+import {
+  ADMIN_NESTED,
+  CATEGORIES,
+  CREATE_EXPENSE,
+  CREATE_MANY,
+  DASHBOARD,
+  NESTED,
+  PAGE,
+  SIGN_UP,
+  SUMMARY,
+} from './queries.js';
+import { type RunResult, renderHtml, type ScalingRow, type Verdict } from './report.js';
+import { scalingCheck } from './scaling.js';
 
 const { values } = parseArgs({
   options: {
-    url: { type: 'string' },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '16' },
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
     users: { type: 'string', default: '100' },
     expenses: { type: 'string', default: '50000' },
     jobs: { type: 'string', default: '2000' },
+    scaling: { type: 'string', default: '10000,200000,2000000' },
+    out: { type: 'string', default: 'load/results' },
   },
 });
-const duration = Number(values.duration);
-const connections = Number(values.connections);
+const quick = values.quick ?? false;
+const seconds = Number(values.duration ?? (quick ? 3 : 10));
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`)),
-    );
-  });
+interface Threshold {
+  readonly label: string;
+  check(m: Measurement): { passed: boolean; actual: string };
 }
 
-async function waitReady(base: string, child?: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child?.exitCode != null) throw new Error('the gateway exited during start-up');
-    try {
-      if ((await fetch(`${base}/ready`)).ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${base} did not become ready`);
+const p95Below = (ms: number): Threshold => ({
+  label: `p95 < ${ms} ms`,
+  check: (m) => ({ passed: m.p95 < ms, actual: `p95 ${m.p95} ms` }),
+});
+const atLeast = (reqPerSec: number): Threshold => ({
+  label: `>= ${reqPerSec.toLocaleString('en-US')} req/s`,
+  check: (m) => ({ passed: m.reqPerSec >= reqPerSec, actual: `${m.reqPerSec} req/s` }),
+});
+const noErrors: Threshold = {
+  label: 'no errors',
+  check: (m) => ({
+    passed: m.errorCount === 0,
+    actual: m.errorCount === 0 ? '0 errors' : JSON.stringify(m.errors),
+  }),
+};
+const hitRatioAtLeast = (ratio: number): Threshold => ({
+  label: `cache hit ratio >= ${ratio}`,
+  check: (m) => ({ passed: (m.hitRatio ?? 0) >= ratio, actual: `hit ratio ${m.hitRatio ?? '-'}` }),
+});
+const rowsPerSecAtLeast = (rows: number): Threshold => ({
+  label: `>= ${rows.toLocaleString('en-US')} rows/s`,
+  check: (m) => {
+    const actual = m.extra?.rowsPerSec ?? 0;
+    return { passed: actual >= rows, actual: `${actual.toLocaleString('en-US')} rows/s` };
+  },
+});
+
+interface Scenario {
+  readonly name: string;
+  readonly group: string;
+  readonly gateway: Gateway;
+  readonly spec: RequestSpec;
+  readonly stages: readonly Stage[];
+  readonly thresholds: readonly Threshold[];
+  /** Derives extra figures (rows/s) from the measurement. */
+  readonly extra?: (m: Measurement) => Record<string, number>;
 }
 
-interface Counters {
-  sql: number;
-  hits: number;
-  misses: number;
-}
+const gql = (query: string, variables?: object) => JSON.stringify({ query, variables });
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 
-/** SQL statements and response-cache lookups so far, from the gateway's /metrics. */
-async function counters(base: string): Promise<Counters> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
-  return {
-    sql: value(/^sql_statements_total (\d+)/m),
-    // A response found in L1 or L2 is a hit; only an L2 miss (after an L1 miss) is a real miss.
-    hits:
-      value(/^cache_hits_total\{level="l1",kind="response"\} (\d+)/m) +
-      value(/^cache_hits_total\{level="l2",kind="response"\} (\d+)/m),
-    misses: value(/^cache_misses_total\{level="l2",kind="response"\} (\d+)/m),
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-interface Figures {
-  scenario: string;
-  reqPerSec: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  errors: number;
-  sqlPerRequest: number;
-  /** Share of requests answered from the response cache; null when the cache is off. */
-  hitRatio: number | null;
-}
-
-/** A GraphQL query, or another endpoint with its body and the status that means success. */
-type Target =
-  | string
-  | { path: string; body: string; status: number; seconds: number; connections: number };
-
-async function scenario(
-  base: string,
-  name: string,
-  target: Target,
-  token: string,
-): Promise<Figures> {
-  const path = typeof target === 'string' ? '/graphql' : target.path;
-  const body = typeof target === 'string' ? JSON.stringify({ query: target }) : target.body;
-  const okStatus = typeof target === 'string' ? 200 : target.status;
-  const seconds = typeof target === 'string' ? duration : Math.min(duration, target.seconds);
-  const clients = typeof target === 'string' ? connections : target.connections;
-  if (typeof target === 'string') {
-    // Check once that the operation succeeds, so a broken query cannot pass as fast.
-    const probe = await post(base, target, undefined, token);
-    if (probe.errors) throw new Error(`${name} fails: ${JSON.stringify(probe.errors)}`);
-  }
-  const before = await counters(base);
-  const latencies: number[] = [];
-  let graphqlErrors = 0;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${base}${path}`,
-        method: 'POST',
-        connections: clients,
-        duration: seconds,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body,
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-    instance.on('response', (_client, status, _bytes, responseTime) => {
-      latencies.push(responseTime);
-      if (status !== okStatus) graphqlErrors += 1;
-    });
-  });
-  const after = await counters(base);
-  latencies.sort((a, b) => a - b);
-  const lookups = after.hits - before.hits + (after.misses - before.misses);
-  return {
-    scenario: name,
-    reqPerSec: Math.round(result.requests.total / seconds),
-    p50: round(percentile(latencies, 50)),
-    p95: round(percentile(latencies, 95)),
-    p99: round(percentile(latencies, 99)),
-    max: round(latencies.at(-1) ?? Number.NaN),
-    errors: result.errors + result.timeouts + graphqlErrors,
-    sqlPerRequest: Number(
-      ((after.sql - before.sql) / Math.max(1, result.requests.total)).toFixed(2),
-    ),
-    hitRatio: lookups === 0 ? null : Number(((after.hits - before.hits) / lookups).toFixed(3)),
-  };
-}
-
-async function logIn(
-  base: string,
-  email = 'user1@seed.ledgerline.dev',
-): Promise<string | undefined> {
-  const res = await post(base, LOG_IN, { input: { email, password: 'password123' } });
-  return (res.data?.logIn as { token?: string } | undefined)?.token;
-}
-
-const children: ChildProcess[] = [];
-
-/** Starts a gateway of our own as a child process (so it does not share our event loop). */
-async function startGateway(env: Record<string, string>): Promise<string> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      // The scenarios measure throughput; rate limiting would cap it by design.
-      RATE_LIMIT_ENABLED: 'false',
-      JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
-      ...env,
-    },
-  });
-  children.push(child);
-  await waitReady(url, child);
-  return url;
-}
+const config = loadConfig();
+const database = await openDatabase(config, createLogger({ logLevel: 'warn' }));
+const gateways: Gateway[] = [];
+const start = async (env: Record<string, string>) => {
+  const gateway = await startGateway(database.url, env);
+  gateways.push(gateway);
+  return gateway;
+};
+const notes: string[] = [];
 
 try {
-  // Without --url: two gateways on the same database, response cache on and off.
-  const targets: { mode: string; base: string }[] = values.url
-    ? [{ mode: 'target', base: values.url.replace(/\/$/, '') }]
-    : [
-        { mode: 'cache on', base: await startGateway({ CACHE_ENABLED: 'true' }) },
-        { mode: 'cache off', base: await startGateway({ CACHE_ENABLED: 'false' }) },
-      ];
-  const first = targets[0] as { base: string };
-  let token = await logIn(first.base);
-  if (!token && !values.url) {
-    console.log(`No seed data yet: seeding ${values.users} users, ${values.expenses} expenses…`);
-    await run(process.execPath, [
-      '--import',
-      'tsx',
-      'src/db/seed-cli.ts',
-      '--users',
-      String(values.users),
-      '--expenses',
-      String(values.expenses),
-    ]);
-    token = await logIn(first.base);
+  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
+  const [{ n: seeded } = { n: 0 }] = await sql<{ n: number }[]>`
+    select count(*)::int as n from users where email like ${`%@${SEED_EMAIL_DOMAIN}`}`;
+  if (seeded === 0) {
+    console.log(`Seeding ${values.users} users and ${values.expenses} expenses…`);
+    const result = await seed(sql, {
+      users: Number(values.users),
+      expenses: Number(values.expenses),
+    });
+    console.log(`Seeded in ${result.copySeconds.toFixed(1)} s of COPY.`);
   }
-  if (!token) {
-    throw new Error('cannot log in as user1@seed.ledgerline.dev: run `npm run seed` first');
-  }
+  const sqlSource = await sql`select 1 from pg_stat_statements limit 1`.then(
+    () => 'pg_stat_statements is loaded, but figures use the gateway counter (same statements)',
+    () => "the gateway's own counter (pg_stat_statements is not loaded on this server)",
+  );
+  await sql.end();
 
-  const figures: Figures[] = [];
-  for (const [name, query] of [
-    ['dashboard', DASHBOARD],
-    ['nested', NESTED],
-  ] as const) {
-    for (const { mode, base } of targets) {
-      const label = targets.length > 1 ? `${name} (${mode})` : name;
-      console.log(`Running ${label}: ${connections} connections for ${duration} s…`);
-      figures.push(await scenario(base, label, query, token));
-    }
+  console.log('Starting gateways…');
+  const cacheOn = await start({ CACHE_ENABLED: 'true' });
+  const cacheOff = await start({ CACHE_ENABLED: 'false' });
+  const naive = await start({ CACHE_ENABLED: 'false', LOADERS: 'off' });
+
+  console.log('Preparing fixtures…');
+  const user1 = (await logIn(cacheOff.base, `user1@${SEED_EMAIL_DOMAIN}`)) as string;
+  if (!user1) throw new Error('cannot log in as the seeded user1');
+  const seededTokens = [user1];
+  for (let i = 2; i <= 20; i++) {
+    const token = await logIn(cacheOff.base, `user${i}@${SEED_EMAIL_DOMAIN}`);
+    if (token) seededTokens.push(token);
   }
-  console.log(`\nLedgerline load (${connections} connections, ${duration} s each)`);
-  console.table(
-    figures.map((f) => ({
-      scenario: f.scenario,
-      'req/s': f.reqPerSec,
-      'p50 ms': f.p50,
-      'p95 ms': f.p95,
-      'p99 ms': f.p99,
-      'max ms': f.max,
-      errors: f.errors,
-      'SQL/req': f.sqlPerRequest,
-      'cache hit ratio': f.hitRatio ?? '-',
+  // Writes name a category, so they queue no suggestion jobs (no worker runs here; a backlog
+  // would land on the job scenario).
+  const seededUsers = await Promise.all(
+    seededTokens.map(async (token) => ({
+      token,
+      categoryId: await firstCategoryId(cacheOff.base, token),
     })),
   );
-  for (const name of ['dashboard', 'nested']) {
-    const on = figures.find((f) => f.scenario === `${name} (cache on)`);
-    const off = figures.find((f) => f.scenario === `${name} (cache off)`);
-    if (on && off) {
-      console.log(
-        `${name}: the cache serves ${(on.reqPerSec / off.reqPerSec).toFixed(1)}x the uncached req/s`,
-      );
-    }
-  }
-  if (Number(values.jobs) > 0) {
-    const target = targets.find((x) => x.mode === 'cache off') ?? first;
-    console.log(`\nRunning suggest_category: ${values.jobs} expenses created without a category…`);
-    const jobs = await suggestCategoryScenario(target.base, Number(values.jobs));
-    console.table([
-      {
-        scenario: 'suggest_category',
-        jobs: jobs.jobs,
-        'jobs/s': jobs.jobsPerSecond,
-        'p50 ms (enqueue to done)': jobs.p50,
-        'p99 ms': jobs.p99,
-        'max ms': jobs.max,
-      },
-    ]);
-  }
-  // The chat webhook answers 202 before any parsing: its latency is the enqueue's.
-  const chat = targets.find((x) => x.mode === 'cache off') ?? first;
-  // One connection, so the latency is the server's time, not queueing behind other requests.
-  console.log(`\nRunning chat webhook: 1 connection for ${Math.min(duration, 3)} s…`);
-  const webhook = await scenario(
-    chat.base,
-    'POST /webhooks/chat (202)',
-    {
-      path: '/webhooks/chat',
-      body: JSON.stringify({ text: 'coffee 3.50 today' }),
-      status: 202,
-      seconds: 3,
-      connections: 1,
+  const admin = await account(cacheOff.base, 'load-admin@example.com', 'Load Admin');
+  const stamp = Date.now();
+  const reader = await account(cacheOff.base, `load-reader-${stamp}@example.com`, 'Reader');
+  const readerCategory = await firstCategoryId(cacheOff.base, reader);
+  await addExpenses(cacheOff.base, reader, 500, readerCategory);
+  const readerCursors = [null, ...(await pageCursors(cacheOff.base, reader, 20)).slice(0, -1)];
+  const bulkUser = await account(cacheOff.base, `load-bulk-${stamp}@example.com`, 'Bulk');
+  const bulkCategory = await firstCategoryId(cacheOff.base, bulkUser);
+  const bulkBody = gql(CREATE_MANY, {
+    input: {
+      expenses: Array.from({ length: 1000 }, (_, i) => ({
+        amount: `${(i % 97) + 1}.25`,
+        description: `bulk row ${i}`,
+        categoryId: bulkCategory,
+        date: `2026-${String((i % 12) + 1).padStart(2, '0')}-10`,
+      })),
     },
-    token,
-  );
-  console.table([
-    {
-      scenario: webhook.scenario,
-      'req/s': webhook.reqPerSec,
-      'p50 ms': webhook.p50,
-      'p99 ms': webhook.p99,
-      errors: webhook.errors,
-      'SQL/req': webhook.sqlPerRequest,
-    },
-  ]);
-  figures.push(webhook);
+  });
+  const today = new Date().toISOString().slice(0, 10);
+  const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+  let signUps = 0;
 
-  let limitsFailed = false;
-  if (!values.url) {
-    // The one gateway with rate limiting on (default buckets), cache off so every request costs.
-    const limited = await startGateway({ CACHE_ENABLED: 'false', RATE_LIMIT_ENABLED: 'true' });
-    const bystander = await logIn(limited, 'user2@seed.ledgerline.dev');
-    const seconds = Math.min(duration, 5);
-    console.log(
-      `\nRunning rate limits: one user floods the dashboard on 8 connections for ${seconds} s…`,
-    );
-    const limits = await rateLimitScenario(limited, token, bystander ?? token, seconds);
-    console.table([
-      {
-        scenario: 'rate limit (one user flooding)',
-        requests: limits.requests,
-        '200': limits.allowed,
-        '429': limits.limited,
-        other: limits.other,
-        'allowed by the bucket': limits.expectedAllowed,
-        'other user served': limits.bystanderOk,
+  const at = (connections: number, n = seconds): Stage[] => [{ connections, seconds: n }];
+
+  const scenarios: Scenario[] = [
+    // The seed guide's promises.
+    {
+      name: 'sign-ups',
+      group: 'seed guide',
+      gateway: cacheOff,
+      spec: {
+        next: () => ({
+          body: gql(SIGN_UP, {
+            input: {
+              email: `load-signup-${stamp}-${++signUps}@example.com`,
+              name: 'Signup',
+              password: 'password123',
+            },
+          }),
+        }),
       },
-    ]);
-    // One request of slack either way: the refill runs while requests are in flight.
-    limitsFailed =
-      limits.other > 0 ||
-      !limits.bystanderOk ||
-      limits.limited === 0 ||
-      Math.abs(limits.allowed - limits.expectedAllowed) > 1;
-    if (limitsFailed) console.error('The rate-limit scenario did not behave as the buckets say');
+      stages: at(50),
+      thresholds: [p95Below(10), noErrors],
+    },
+    {
+      name: 'create expense',
+      group: 'seed guide',
+      gateway: cacheOff,
+      spec: {
+        headers: bearer(reader),
+        body: gql(CREATE_EXPENSE, {
+          input: { amount: '4.50', description: 'coffee at the corner' },
+        }),
+      },
+      stages: at(30),
+      thresholds: [p95Below(50), noErrors],
+    },
+    {
+      name: 'pages of a 500-expense user',
+      group: 'seed guide',
+      gateway: cacheOff,
+      spec: {
+        headers: bearer(reader),
+        next: () => ({ body: gql(PAGE, { after: pick(readerCursors) }) }),
+      },
+      stages: at(40),
+      thresholds: [p95Below(20), noErrors],
+    },
+    {
+      name: 'category lookup',
+      group: 'seed guide',
+      gateway: cacheOff,
+      spec: { headers: bearer(user1), body: gql(CATEGORIES) },
+      stages: at(4),
+      thresholds: [p95Below(5), noErrors],
+    },
+    {
+      name: 'mixed 60% create / 40% read',
+      group: 'seed guide',
+      gateway: cacheOn,
+      spec: {
+        headers: bearer(reader),
+        next: () => ({
+          body:
+            Math.random() < 0.6
+              ? gql(CREATE_EXPENSE, {
+                  input: { amount: '12.00', description: 'lunch', categoryId: readerCategory },
+                })
+              : gql(DASHBOARD),
+        }),
+      },
+      stages: at(30),
+      thresholds: [p95Below(50), noErrors],
+    },
+    {
+      name: 'cached dashboard',
+      group: 'seed guide',
+      gateway: cacheOn,
+      spec: { headers: bearer(user1), body: gql(DASHBOARD) },
+      stages: at(16),
+      thresholds: [p95Below(50), hitRatioAtLeast(0.7), noErrors],
+    },
+    {
+      name: 'stress: 100 connections',
+      group: 'seed guide',
+      gateway: cacheOn,
+      spec: { next: () => ({ body: gql(DASHBOARD), headers: bearer(pick(seededTokens)) }) },
+      stages: at(100),
+      thresholds: [atLeast(1000), noErrors],
+    },
+    {
+      name: 'ramp-up 5→10→20→50',
+      group: 'seed guide',
+      gateway: cacheOff,
+      spec: { next: () => ({ body: gql(DASHBOARD), headers: bearer(pick(seededTokens)) }) },
+      stages: [5, 10, 20, 50].map((connections) => ({
+        connections,
+        seconds: Math.max(2, Math.round(seconds / 2)),
+      })),
+      thresholds: [noErrors],
+    },
+    {
+      name: 'sustained (90% read / 10% write, 20 users)',
+      group: 'seed guide',
+      gateway: cacheOn,
+      spec: {
+        next: () => {
+          const user = pick(seededUsers);
+          return {
+            headers: bearer(user.token),
+            body:
+              Math.random() < 0.9
+                ? gql(DASHBOARD)
+                : gql(CREATE_EXPENSE, {
+                    input: {
+                      amount: '3.10',
+                      description: 'bus ticket',
+                      categoryId: user.categoryId,
+                    },
+                  }),
+          };
+        },
+      },
+      stages: at(20, quick ? 10 : 60),
+      thresholds: [noErrors, hitRatioAtLeast(0.7)],
+    },
+    // GraphQL-specific.
+    {
+      name: 'dashboard (uncached)',
+      group: 'graphql',
+      gateway: cacheOff,
+      spec: { headers: bearer(user1), body: gql(DASHBOARD) },
+      stages: at(16),
+      thresholds: [atLeast(1500), noErrors],
+    },
+    {
+      name: 'nested fan-out 50×10×5 (admin, uncached)',
+      group: 'graphql',
+      gateway: cacheOff,
+      spec: { headers: bearer(admin), body: gql(ADMIN_NESTED) },
+      stages: at(16),
+      thresholds: [atLeast(150), noErrors],
+    },
+    {
+      name: 'monthly summary (uncached)',
+      group: 'graphql',
+      gateway: cacheOff,
+      spec: { headers: bearer(user1), body: gql(SUMMARY, { from: monthAgo, to: today }) },
+      stages: at(16),
+      thresholds: [noErrors],
+    },
+    {
+      name: 'bulk createExpenses (1,000 rows)',
+      group: 'graphql',
+      gateway: cacheOff,
+      spec: { headers: bearer(bulkUser), body: bulkBody },
+      stages: at(4),
+      thresholds: [rowsPerSecAtLeast(50_000), noErrors],
+      extra: (m) => ({
+        rowsPerSec: Math.round(((m.requests - m.errorCount) * 1000) / m.seconds),
+      }),
+    },
+    // Modes compared in the same run.
+    {
+      name: 'nested, DataLoaders on (uncached)',
+      group: 'modes',
+      gateway: cacheOff,
+      spec: { headers: bearer(user1), body: gql(NESTED) },
+      stages: at(16),
+      thresholds: [noErrors],
+    },
+    {
+      name: 'nested, LOADERS=off (uncached)',
+      group: 'modes',
+      gateway: naive,
+      spec: { headers: bearer(user1), body: gql(NESTED) },
+      stages: at(16),
+      thresholds: [noErrors],
+    },
+    {
+      name: 'nested (cached)',
+      group: 'modes',
+      gateway: cacheOn,
+      spec: { headers: bearer(user1), body: gql(NESTED) },
+      stages: at(16),
+      thresholds: [noErrors],
+    },
+  ];
+
+  const measurements: Measurement[] = [];
+  const verdicts: Verdict[] = [];
+  const record = (scenario: Scenario, m: Measurement) => {
+    const withExtra = scenario.extra ? { ...m, extra: scenario.extra(m) } : m;
+    measurements.push(withExtra);
+    for (const threshold of scenario.thresholds) {
+      const { passed, actual } = threshold.check(withExtra);
+      verdicts.push({ scenario: scenario.name, threshold: threshold.label, actual, passed });
+    }
+    const flag = scenario.thresholds.every((t) => t.check(withExtra).passed) ? 'ok' : 'MISSED';
+    console.log(
+      `  ${flag.padEnd(6)} ${scenario.name}: ${withExtra.reqPerSec} req/s, p95 ${withExtra.p95} ms, ${withExtra.errorCount} errors, ${withExtra.sqlPerRequest} SQL/req`,
+    );
+  };
+
+  for (const scenario of scenarios) {
+    console.log(`Running ${scenario.name}…`);
+    // Each scenario first succeeds once, so a broken request cannot pass as fast.
+    if (scenario.spec.body) {
+      const probe = await fetch(`${scenario.gateway.base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...scenario.spec.headers },
+        body: scenario.spec.body,
+      });
+      const text = await probe.text();
+      if (!probe.ok || text.includes('"errors"')) {
+        throw new Error(`${scenario.name} fails before load: ${text.slice(0, 300)}`);
+      }
+    }
+    record(
+      scenario,
+      await measure(
+        scenario.gateway.base,
+        scenario.name,
+        scenario.group,
+        scenario.spec,
+        scenario.stages,
+      ),
+    );
   }
-  const failed = figures.filter((f) => f.errors > 0);
-  if (failed.length) {
-    console.error(`Errors in: ${failed.map((f) => f.scenario).join(', ')}`);
+
+  // A cursor 5,000 rows deep into the bulk user's list (the bulk scenario wrote the rows).
+  if ((await expenseCount(cacheOff.base, bulkUser)) < 5020) {
+    await addExpenses(cacheOff.base, bulkUser, 5020, bulkCategory);
+  }
+  const deep = (await pageCursors(cacheOff.base, bulkUser, 100, 50)).at(-1) as string;
+  const deepScenario: Scenario = {
+    name: 'page 5,000 rows deep (uncached)',
+    group: 'graphql',
+    gateway: cacheOff,
+    spec: { headers: bearer(bulkUser), body: gql(PAGE, { after: deep }) },
+    stages: at(16),
+    thresholds: [p95Below(20), noErrors],
+  };
+  console.log(`Running ${deepScenario.name}…`);
+  record(
+    deepScenario,
+    await measure(
+      cacheOff.base,
+      deepScenario.name,
+      deepScenario.group,
+      deepScenario.spec,
+      deepScenario.stages,
+    ),
+  );
+
+  // Rate limits: the one gateway with them on.
+  const limited = await start({ CACHE_ENABLED: 'false', RATE_LIMIT_ENABLED: 'true' });
+  console.log('Running rate limits: user1 floods the dashboard on 8 connections…');
+  const limits = await rateLimitScenario(
+    limited.base,
+    user1,
+    seededTokens[1] ?? admin,
+    Math.min(seconds, 5),
+  );
+  const limitsOk =
+    limits.other === 0 &&
+    limits.bystanderOk &&
+    limits.limited > 0 &&
+    Math.abs(limits.allowed - limits.expectedAllowed) <= 1;
+  verdicts.push({
+    scenario: 'rate limit (one user flooding)',
+    threshold: '200s = what the bucket allows (±1), the rest 429, other user served',
+    actual: `${limits.allowed} × 200 (bucket allows ${limits.expectedAllowed}), ${limits.limited} × 429, ${limits.other} other, other user ${limits.bystanderOk ? 'served' : 'NOT served'}`,
+    passed: limitsOk,
+  });
+  console.log(`  ${limitsOk ? 'ok' : 'MISSED'}     rate limit: ${verdicts.at(-1)?.actual}`);
+  await limited.stop();
+
+  if (!quick && Number(values.jobs) > 0) {
+    const worker = await start({ CACHE_ENABLED: 'false', WORKER_ENABLED: 'true' });
+    console.log(`Running suggest_category: ${values.jobs} uncategorized expenses in one burst…`);
+    const jobs = await suggestCategoryScenario(worker.base, Number(values.jobs));
+    notes.push(
+      `suggest_category: ${jobs.jobs} jobs at ${jobs.jobsPerSecond} jobs/s; enqueue to done p50 ${jobs.p50} ms, p99 ${jobs.p99} ms (queueing behind the burst included)`,
+    );
+    console.log(`  ${notes.at(-1)}`);
+    await worker.stop();
+  }
+
+  let scaling: ScalingRow[] = [];
+  if (!quick && values.scaling) {
+    const sizes = values.scaling
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0);
+    console.log(`Scaling check on ${sizes.join(', ')} expenses…`);
+    const check = await scalingCheck(database.url, sizes, Math.min(seconds, 5));
+    scaling = check.rows;
+    for (const verdict of check.verdicts) verdicts.push(verdict);
+  }
+
+  const find = (name: string) => measurements.find((m) => m.scenario === name);
+  const comparisons = [
+    ['dashboard: cache on vs off', 'cached dashboard', 'dashboard (uncached)', 'req/s'],
+    ['nested: cache on vs off', 'nested (cached)', 'nested, DataLoaders on (uncached)', 'req/s'],
+    [
+      'nested: DataLoaders on vs LOADERS=off',
+      'nested, DataLoaders on (uncached)',
+      'nested, LOADERS=off (uncached)',
+      'req/s',
+    ],
+  ].flatMap(([label, on, off, unit]) => {
+    const a = find(on as string);
+    const b = find(off as string);
+    return a && b
+      ? [{ label: label as string, on: a.reqPerSec, off: b.reqPerSec, unit: unit as string }]
+      : [];
+  });
+  const loadersOn = find('nested, DataLoaders on (uncached)');
+  const loadersOff = find('nested, LOADERS=off (uncached)');
+  if (loadersOn && loadersOff) {
+    comparisons.push({
+      label: 'nested: SQL/request, DataLoaders on vs off',
+      on: loadersOn.sqlPerRequest,
+      off: loadersOff.sqlPerRequest,
+      unit: 'statements',
+    });
+  }
+
+  const result: RunResult = {
+    startedAt: new Date().toISOString(),
+    quick,
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator, gateways and Postgres share it`,
+    sqlSource,
+    measurements,
+    comparisons,
+    scaling,
+    verdicts,
+    notes,
+  };
+  mkdirSync(values.out, { recursive: true });
+  const file = path.join(values.out, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path.join(values.out, 'report.html'), renderHtml(result));
+
+  console.log(`\nLedgerline load (${quick ? 'quick' : 'full'} run)`);
+  console.table(
+    measurements.map((m) => ({
+      scenario: m.scenario,
+      conns: m.connections,
+      'req/s': m.reqPerSec,
+      p50: m.p50,
+      p95: m.p95,
+      p99: m.p99,
+      max: m.max,
+      errors: m.errorCount,
+      'SQL/req': m.sqlPerRequest,
+      'hit ratio': m.hitRatio ?? '-',
+      'RSS MB': m.peakRssMb,
+    })),
+  );
+  for (const c of comparisons) console.log(`${c.label}: ${c.on} vs ${c.off} ${c.unit}`);
+  for (const row of scaling) {
+    console.log(
+      `scaling ${row.expenses} expenses, ${row.query}: p50 ${row.p50} ms, p95 ${row.p95} ms`,
+    );
+  }
+  console.log(`\nResults: ${file}\nReport:  ${path.join(values.out, 'report.html')}`);
+  const missed = verdicts.filter((v) => !v.passed);
+  if (missed.length) {
+    console.error(`\n${missed.length} of ${verdicts.length} thresholds missed:`);
+    for (const v of missed) console.error(`  ${v.scenario}: ${v.threshold} (got ${v.actual})`);
     process.exitCode = 1;
+  } else {
+    console.log(`\nAll ${verdicts.length} thresholds met.`);
   }
-  if (limitsFailed) process.exitCode = 1;
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  for (const gateway of gateways) await gateway.stop().catch(() => {});
+  killGateways();
+  await database.stop();
 }

@@ -18,7 +18,7 @@ export type CacheKind = 'response' | 'entity' | 'document';
 
 export interface CacheStore {
   /** L1 only, synchronous: the hot path of the response cache. */
-  getLocal<T>(key: string, kind: CacheKind): T | undefined;
+  getLocal<T>(key: string, kind: CacheKind, countMiss?: boolean): T | undefined;
   /** L1, then L2 (filling L1). */
   get<T>(key: string, kind: CacheKind, ttlMs: number): Promise<T | undefined>;
   /** Many keys at once: L1, then one L2 round trip for the rest. */
@@ -129,10 +129,10 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
 
   const store: CacheStore = {
     shared: l2 !== undefined,
-    getLocal<T>(key: string, kind: CacheKind) {
+    getLocal<T>(key: string, kind: CacheKind, countMiss = true) {
       const entry = l1.get(key);
       if (entry === undefined) {
-        metrics.misses.inc({ level: 'l1', kind });
+        if (countMiss) metrics.misses.inc({ level: 'l1', kind });
         return undefined;
       }
       metrics.hits.inc({ level: 'l1', kind });

@@ -325,7 +325,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
   return {
     prepare,
-    getLocal: (key) => store.getLocal<CachedResponse>(key, 'response'),
+    // The Node fast path peeks: on a miss the request goes on to yoga, which counts the miss.
+    getLocal: (key) => store.getLocal<CachedResponse>(key, 'response', false),
     reply,
     plugin,
   };

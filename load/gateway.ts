@@ -1,0 +1,92 @@
+/**
+ * Gateways the load run starts (child processes, so the load generator does not share their
+ * event loop) and what it reads from their /metrics.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../src/free-port.js';
+
+export interface Gateway {
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+
+async function waitReady(base: string, child?: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child?.exitCode != null) throw new Error('the gateway exited during start-up');
+    try {
+      if ((await fetch(`${base}/ready`)).ok) return;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error(`${base} did not become ready`);
+}
+
+/** A gateway on `databaseUrl`; rate limiting off unless `env` turns it on. */
+export async function startGateway(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<Gateway> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      WORKER_ENABLED: 'false',
+      // The scenarios measure throughput; rate limiting would cap it by design.
+      RATE_LIMIT_ENABLED: 'false',
+      JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
+      ADMIN_EMAILS: 'load-admin@example.com',
+      ...env,
+    },
+  });
+  children.add(child);
+  await waitReady(base, child);
+  return {
+    base,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      children.delete(child);
+    },
+  };
+}
+
+/** Kills whatever is still running (on errors and at exit). */
+export function killGateways(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+export interface Counters {
+  readonly sql: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly rssBytes: number;
+  readonly eventLoopP99Seconds: number;
+}
+
+/** SQL statements, response-cache lookups, RSS and event-loop delay from /metrics. */
+export async function counters(base: string): Promise<Counters> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  const l1Hits = value(/^cache_hits_total\{level="l1",kind="response"\} (\d+)/m);
+  const l2Hits = value(/^cache_hits_total\{level="l2",kind="response"\} (\d+)/m);
+  return {
+    sql: value(/^sql_statements_total (\d+)/m),
+    // A response found in L1 or L2 is a hit; an L1 miss that L2 did not answer is a real miss
+    // (without Redis there is no L2, and every L1 miss is one).
+    hits: l1Hits + l2Hits,
+    misses: Math.max(0, value(/^cache_misses_total\{level="l1",kind="response"\} (\d+)/m) - l2Hits),
+    rssBytes: value(/^process_resident_memory_bytes (\d+)/m),
+    eventLoopP99Seconds: value(/^nodejs_eventloop_lag_p99_seconds ([\d.e+-]+)/m),
+  };
+}

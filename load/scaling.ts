@@ -1,0 +1,136 @@
+/**
+ * The scaling check: the same dashboard and 5,000-rows-deep page on databases of growing size
+ * (100 seeded users sharing the expenses, plus 5,100 rows of user1's own for the deep page). With
+ * keyset pagination on indexes their latency should not grow with the table; a query whose p50
+ * at the largest size exceeds twice (plus 2 ms) its p50 at the smallest is flagged.
+ */
+import postgres from 'postgres';
+import { runMigrations } from '../src/db/migrate.js';
+import { SEED_EMAIL_DOMAIN, seed } from '../src/db/seed.js';
+import { logIn, pageCursors } from './fixtures.js';
+import { startGateway } from './gateway.js';
+import { measure } from './measure.js';
+import { DASHBOARD, PAGE } from './queries.js';
+import type { ScalingRow, Verdict } from './report.js';
+
+const OWN_ROWS = 5100;
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+/** A database with `size` seeded expenses plus user1's own rows, reused when already there. */
+async function prepare(serverUrl: string, size: number): Promise<string> {
+  const base = new URL(serverUrl).pathname.slice(1) || 'postgres';
+  const name = `${base}_scale_${size}`;
+  const url = withDatabase(serverUrl, name);
+  const admin = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    const exists = await admin`select 1 from pg_database where datname = ${name}`;
+    if (exists.length > 0) {
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from expenses`;
+      if (row?.n === size + OWN_ROWS) {
+        await rollUpAll(sql);
+        await sql.end();
+        return url;
+      }
+      await sql.end();
+      await admin.unsafe(`drop database "${name}" with (force)`);
+    }
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  await runMigrations(url);
+  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  try {
+    console.log(`  seeding ${size.toLocaleString('en-US')} expenses…`);
+    await seed(sql, { users: 100, expenses: size });
+    await sql`
+      insert into expenses (user_id, category_id, amount, currency, description, expense_date, category_source)
+      select u.id, c.id, (g % 97 + 1)::numeric(12, 2), 'USD', 'own row ' || g,
+             date '2026-01-01' - (g % 365), 'MANUAL'
+      from users u
+      cross join lateral (select id from categories where user_id = u.id order by id limit 1) c
+      cross join generate_series(1, ${OWN_ROWS}) g
+      where u.email = ${`user1@${SEED_EMAIL_DOMAIN}`}`;
+    await rollUpAll(sql);
+  } finally {
+    await sql.end();
+  }
+  return url;
+}
+
+/**
+ * What the worker's rollup_user jobs (queued by the seed) would do: every user's days in
+ * daily_metrics and covered, so reads see the steady state. Skipped when already done.
+ */
+async function rollUpAll(sql: postgres.Sql): Promise<void> {
+  const [row] = await sql<{ missing: boolean }[]>`
+    select (select count(*) from users) > (select count(*) from daily_metrics_coverage) as missing`;
+  if (!row?.missing) return;
+  await sql.begin(async (tx) => {
+    await tx`delete from daily_metrics`;
+    await tx`delete from daily_metrics_dirty`;
+    await tx`
+      insert into daily_metrics (user_id, day, category_id, total, count)
+      select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
+      from expenses group by user_id, expense_date, coalesce(category_id, 0)`;
+    await tx`insert into daily_metrics_coverage (user_id) select id from users on conflict do nothing`;
+  });
+  await sql`delete from graphile_worker._private_jobs where task_id in (
+    select id from graphile_worker._private_tasks where identifier = 'rollup_user')`.catch(
+    () => {},
+  );
+  await sql`analyze`;
+}
+
+export async function scalingCheck(
+  serverUrl: string,
+  sizes: readonly number[],
+  seconds: number,
+): Promise<{ rows: ScalingRow[]; verdicts: Verdict[] }> {
+  const rows: ScalingRow[] = [];
+  for (const size of sizes) {
+    const url = await prepare(serverUrl, size);
+    const gateway = await startGateway(url, { CACHE_ENABLED: 'false' });
+    try {
+      const token = await logIn(gateway.base, `user1@${SEED_EMAIL_DOMAIN}`);
+      if (!token) throw new Error(`cannot log in on the ${size} database`);
+      const deep = (await pageCursors(gateway.base, token, 100, 50)).at(-1);
+      const headers = { authorization: `Bearer ${token}` };
+      for (const [query, body] of [
+        ['dashboard', JSON.stringify({ query: DASHBOARD })],
+        ['page 5,000 rows deep', JSON.stringify({ query: PAGE, variables: { after: deep } })],
+      ] as const) {
+        const m = await measure(gateway.base, `${query} @ ${size}`, 'scaling', { headers, body }, [
+          { connections: 8, seconds },
+        ]);
+        rows.push({ expenses: size, query, p50: m.p50, p95: m.p95, reqPerSec: m.reqPerSec });
+        console.log(
+          `  ${size.toLocaleString('en-US')} expenses, ${query}: p50 ${m.p50} ms, ${m.reqPerSec} req/s`,
+        );
+      }
+    } finally {
+      await gateway.stop();
+    }
+  }
+  const verdicts: Verdict[] = [];
+  for (const query of new Set(rows.map((r) => r.query))) {
+    const series = rows.filter((r) => r.query === query);
+    const smallest = series[0];
+    const largest = series.at(-1);
+    if (!smallest || !largest || smallest === largest) continue;
+    const limit = smallest.p50 * 2 + 2;
+    verdicts.push({
+      scenario: `scaling: ${query}`,
+      threshold: `p50 at ${largest.expenses.toLocaleString('en-US')} <= 2 × p50 at ${smallest.expenses.toLocaleString('en-US')} + 2 ms`,
+      actual: `${smallest.p50} ms → ${largest.p50} ms`,
+      passed: largest.p50 <= limit,
+    });
+  }
+  return { rows, verdicts };
+}
