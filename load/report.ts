@@ -311,3 +311,85 @@ ${sections.filter(Boolean).join('\n')}
 </body></html>
 `;
 }
+
+/** The figures as Markdown (load/BASELINE.md is one of these, with how to reproduce it). */
+export function renderMarkdown(result: RunResult): string {
+  const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const lines = [
+    '# Load baseline',
+    '',
+    `A ${result.quick ? 'quick' : 'full'} run of \`npm run load\`, ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, on ${result.machine}. SQL counts: ${result.sqlSource}.`,
+    '',
+    'Reproduce: `createdb ledgerline_bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/ledgerline_bench npm run load`',
+    '(it seeds 100 users and 50,000 expenses, creates the scaling databases once, and writes',
+    '`load/results/<time>.json` and `load/results/report.html`).',
+    '',
+    '## Scenarios',
+    '',
+    row([
+      'scenario',
+      'connections',
+      'req/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'max ms',
+      'errors',
+      'SQL/req',
+      'hit ratio',
+      'peak RSS MB',
+      'loop p99 ms',
+    ]),
+    row(Array.from({ length: 12 }, (_, i) => (i === 0 ? '---' : '---:'))),
+    ...result.measurements.map((m) =>
+      row([
+        m.scenario,
+        m.connections,
+        m.reqPerSec,
+        m.p50,
+        m.p95,
+        m.p99,
+        m.max,
+        m.errorCount,
+        m.sqlPerRequest,
+        m.hitRatio ?? '-',
+        m.peakRssMb,
+        m.eventLoopP99Ms,
+      ]),
+    ),
+    '',
+    '## Comparisons',
+    '',
+    row(['', 'on', 'off', 'unit']),
+    row(['---', '---:', '---:', '---']),
+    ...result.comparisons.map((c) => row([c.label, c.on, c.off, c.unit])),
+    '',
+  ];
+  if (result.scaling.length) {
+    lines.push(
+      '## Scaling',
+      '',
+      row(['expenses in the table', 'query', 'req/s', 'p50 ms', 'p95 ms']),
+      row(['---:', '---', '---:', '---:', '---:']),
+      ...result.scaling.map((s) =>
+        row([s.expenses.toLocaleString('en-US'), s.query, s.reqPerSec, s.p50, s.p95]),
+      ),
+      '',
+    );
+  }
+  const missed = result.verdicts.filter((v) => !v.passed);
+  lines.push(
+    '## Thresholds',
+    '',
+    `${result.verdicts.length - missed.length} of ${result.verdicts.length} met.`,
+    '',
+    row(['scenario', 'threshold', 'actual', '']),
+    row(['---', '---', '---', '---']),
+    ...result.verdicts.map((v) =>
+      row([v.scenario, v.threshold, v.actual, v.passed ? 'met' : '**missed**']),
+    ),
+    '',
+  );
+  if (result.notes.length) lines.push('## Notes', '', ...result.notes.map((n) => `- ${n}`), '');
+  return `${lines.join('\n')}\n`;
+}
