@@ -34,7 +34,7 @@ export interface RunResult {
 
 const COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#6b7280', '#16a34a', '#9333ea'];
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"]/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c,
@@ -60,13 +60,13 @@ function barChart(
   const overall = Math.max(1e-9, ...rows.flatMap((r) => r.values.filter(Number.isFinite)));
   const height = rows.length * rowHeight + 50;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escape(title)}">`,
-    `<text x="0" y="16" font-size="15" font-weight="600">${escape(title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`,
+    `<text x="0" y="16" font-size="15" font-weight="600">${escapeHtml(title)}</text>`,
   ];
   series.forEach((name, i) => {
     parts.push(
       `<rect x="${left + i * 110}" y="24" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`,
-      `<text x="${left + i * 110 + 14}" y="33" font-size="11">${escape(name)}</text>`,
+      `<text x="${left + i * 110 + 14}" y="33" font-size="11">${escapeHtml(name)}</text>`,
     );
   });
   rows.forEach((row, r) => {
@@ -74,14 +74,14 @@ function barChart(
     const label = row.label.length > 48 ? `${row.label.slice(0, 47)}…` : row.label;
     const max = perRow ? Math.max(1e-9, ...row.values.filter(Number.isFinite)) : overall;
     parts.push(
-      `<text x="${left - 8}" y="${y + rowHeight / 2}" font-size="11" text-anchor="end">${escape(label)}</text>`,
+      `<text x="${left - 8}" y="${y + rowHeight / 2}" font-size="11" text-anchor="end">${escapeHtml(label)}</text>`,
     );
     row.values.forEach((value, i) => {
       const w = Number.isFinite(value) ? Math.max(1, (value / max) * plot) : 0;
       const by = y + i * barHeight;
       parts.push(
         `<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barHeight - 2}" fill="${COLORS[i % COLORS.length]}"/>`,
-        `<text x="${left + w + 4}" y="${by + barHeight - 3}" font-size="10">${fmt(value)} ${escape(unit)}</text>`,
+        `<text x="${left + w + 4}" y="${by + barHeight - 3}" font-size="10">${fmt(value)} ${escapeHtml(unit)}</text>`,
       );
     });
   });
@@ -112,12 +112,12 @@ function lineChart(
     left + (((logX ? Math.log10(x) : x) - minX) / (maxX - minX)) * (width - left - 20);
   const py = (y: number) => height - bottom - (y / maxY) * (height - bottom - top);
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escape(title)}">`,
-    `<text x="0" y="16" font-size="15" font-weight="600">${escape(title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`,
+    `<text x="0" y="16" font-size="15" font-weight="600">${escapeHtml(title)}</text>`,
     `<line x1="${left}" y1="${height - bottom}" x2="${width - 20}" y2="${height - bottom}" stroke="#999"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#999"/>`,
-    `<text x="${(width + left) / 2}" y="${height - 6}" font-size="11" text-anchor="middle">${escape(xLabel)}</text>`,
-    `<text x="12" y="${(height - bottom + top) / 2}" font-size="11" transform="rotate(-90 12 ${(height - bottom + top) / 2})" text-anchor="middle">${escape(yLabel)}</text>`,
+    `<text x="${(width + left) / 2}" y="${height - 6}" font-size="11" text-anchor="middle">${escapeHtml(xLabel)}</text>`,
+    `<text x="12" y="${(height - bottom + top) / 2}" font-size="11" transform="rotate(-90 12 ${(height - bottom + top) / 2})" text-anchor="middle">${escapeHtml(yLabel)}</text>`,
   ];
   for (const fraction of [0, 0.5, 1]) {
     const y = (maxY / 1.1) * fraction;
@@ -144,7 +144,7 @@ function lineChart(
           `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${color}"/>`,
       ),
       `<rect x="${left + 10 + i * 200}" y="24" width="10" height="10" fill="${color}"/>`,
-      `<text x="${left + 24 + i * 200}" y="33" font-size="11">${escape(s.name)}</text>`,
+      `<text x="${left + 24 + i * 200}" y="33" font-size="11">${escapeHtml(s.name)}</text>`,
     );
   });
   parts.push('</svg>');
@@ -155,9 +155,9 @@ function table(
   headers: readonly string[],
   rows: readonly (readonly (string | number)[])[],
 ): string {
-  const head = headers.map((h) => `<th>${escape(h)}</th>`).join('');
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${escape(String(cell))}</td>`).join('')}</tr>`)
+    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join('')}</tr>`)
     .join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -169,7 +169,7 @@ export function renderHtml(result: RunResult): string {
   const withCache = m.filter((x) => x.hitRatio !== null);
   const sections = [
     `<h1>Ledgerline load report</h1>`,
-    `<p>${escape(result.startedAt)} · ${result.quick ? 'quick run (--quick)' : 'full run'} · ${escape(result.machine)} · SQL counts: ${escape(result.sqlSource)}</p>`,
+    `<p>${escapeHtml(result.startedAt)} · ${result.quick ? 'quick run (--quick)' : 'full run'} · ${escapeHtml(result.machine)} · SQL counts: ${escapeHtml(result.sqlSource)}</p>`,
     `<p class="${failed.length ? 'bad' : 'good'}">${
       failed.length
         ? `${failed.length} of ${result.verdicts.length} thresholds missed`
@@ -294,7 +294,7 @@ export function renderHtml(result: RunResult): string {
         )}`
       : '',
     result.notes.length
-      ? `<h2>Notes</h2><ul>${result.notes.map((n) => `<li>${escape(n)}</li>`).join('')}</ul>`
+      ? `<h2>Notes</h2><ul>${result.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
       : '',
   ];
   return `<!doctype html>
