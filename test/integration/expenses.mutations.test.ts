@@ -152,6 +152,32 @@ describe('createExpenses (bulk)', () => {
     expect(await expenseCount()).toBe(before + 1000);
     // user lookup (currency), category ownership check, the insert, the suggestion jobs.
     expect(res.sql).toBeLessThanOrEqual(4);
+    // Every row comes back in input order with its own values.
+    const back = res.data?.createExpenses.expenses as { description: string; amount: string }[];
+    expect(back.map((e) => e.description)).toEqual(expenses.map((e) => e.description));
+    expect(back.map((e) => e.amount)).toEqual(expenses.map((e) => e.amount));
+  });
+
+  it('keeps awkward text exactly: quotes, backslashes, emoji, braces and empty merchants', async () => {
+    const awkward = [
+      { amount: '1.00', description: 'He said "hi" \\ then left', merchant: "O'Brien's {café}" },
+      { amount: '2.00', description: '💸 {"json": [1, 2]} ,NULL,', merchant: null },
+      { amount: '3.00', description: 'NULL' },
+    ];
+    const res = await t.gql(
+      `mutation($input: CreateExpensesInput!) { createExpenses(input: $input) { expenses { description merchant amount date } } }`,
+      { input: { expenses: awkward } },
+      token,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.createExpenses.expenses).toEqual(
+      awkward.map((e) => ({
+        description: e.description,
+        merchant: e.merchant ?? null,
+        amount: e.amount,
+        date: new Date().toISOString().slice(0, 10),
+      })),
+    );
   });
 
   it('rejects the whole batch when one row is bad, naming the row', async () => {
