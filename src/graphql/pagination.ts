@@ -112,7 +112,14 @@ export function buildConnection<T>(
   const { backward } = page.window;
   // Going backward, the extra row is the first (oldest in scan order) one.
   const shown = hasMore ? (backward ? rows.slice(1) : rows.slice(0, page.size)) : rows;
-  const edges = shown.map((node) => ({ cursor: cursorOf(node), node }));
+  // Cursors are getters too: a list asking for nodes only (the common nested case) never
+  // encodes one per row.
+  const edges = shown.map((node) => ({
+    get cursor() {
+      return cursorOf(node);
+    },
+    node,
+  }));
   const hasCursor = page.window.cursor !== null;
   const farSide = () => (hasCursor ? existsBeyondCursor() : Promise.resolve(false));
   return {
@@ -126,8 +133,12 @@ export function buildConnection<T>(
       get hasPreviousPage() {
         return backward ? hasMore : farSide();
       },
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     } as unknown as PageInfoShape,
     totalCount,
   };

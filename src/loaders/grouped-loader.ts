@@ -37,20 +37,22 @@ export function createGroupedLoader<P extends object, V>(
     (keys) =>
       inSpan(options, keys.length, async () => {
         const groups = new Map<string, { params: P; ownerIds: number[] }>();
-        for (const { ownerId, ...params } of keys) {
+        // One signature per key, reused when the results are handed back.
+        const signatures = keys.map(({ ownerId, ...params }) => {
           const signature = JSON.stringify(params);
           const group = groups.get(signature) ?? { params: params as P, ownerIds: [] };
           group.ownerIds.push(ownerId);
           groups.set(signature, group);
-        }
+          return signature;
+        });
         const results = new Map<string, Map<number, V>>();
         await Promise.all(
           [...groups].map(async ([signature, { params, ownerIds }]) => {
             results.set(signature, await fetch([...new Set(ownerIds)], params));
           }),
         );
-        return keys.map(({ ownerId, ...params }) => {
-          const value = results.get(JSON.stringify(params))?.get(ownerId);
+        return keys.map((key, i) => {
+          const value = results.get(signatures[i] as string)?.get(key.ownerId);
           return value === undefined ? missing() : value;
         });
       }),
