@@ -6,8 +6,15 @@
  * the Pothos complexity rule (connections count their children once per requested row).
  */
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, type ValidationRule, validate } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  type ValidationRule,
+  validate,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 
 const tooComplex = (message: string) =>
@@ -42,6 +49,46 @@ function countLimitRule(limits: Config['limits']): ValidationRule {
 
 const costs = new WeakMap<object, number>();
 
+interface Measure {
+  readonly complexity: number;
+  readonly depth: number;
+}
+
+/**
+ * Complexity and depth per document (yoga hands the same parsed document for the same text)
+ * and operation + variables: measuring walks the whole document, a few per cent of an uncached
+ * request's CPU, and the answer depends on nothing else (complexities use arguments only).
+ */
+const measured = new WeakMap<DocumentNode, LRUCache<string, Measure>>();
+
+function measure(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null,
+  variableValues: Record<string, unknown>,
+  context: object,
+): Measure {
+  const key = `${operationName ?? ''}\n${JSON.stringify(variableValues)}`;
+  let forDocument = measured.get(document);
+  const known = forDocument?.get(key);
+  if (known) return known;
+  let result: Measure = { complexity: 0, depth: 0 };
+  validate(schema, document, [
+    createComplexityRule({
+      context,
+      variableValues,
+      operationName,
+      validate: ({ complexity, depth }) => {
+        result = { complexity, depth };
+      },
+    }),
+  ]);
+  forDocument ??= new LRUCache<string, Measure>({ max: 200 });
+  measured.set(document, forDocument);
+  forDocument.set(key, result);
+  return result;
+}
+
 /** The complexity measured for the operation running with `context` (for rate limiting). */
 export function operationCost(context: object): number | undefined {
   return costs.get(context);
@@ -66,25 +113,27 @@ export function useQueryLimits(limits: Config['limits']): Plugin {
       addValidationRule(countLimitRule(limits));
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const rule = createComplexityRule({
-        context: args.contextValue as object,
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName ?? null,
-        validate: ({ complexity, depth }, reportError) => {
-          costs.set(args.contextValue as object, complexity);
-          if (depth > limits.maxDepth) {
-            reportError(tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`));
-          } else if (complexity > limits.maxComplexity) {
-            reportError(
-              tooComplex(
-                `Query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`,
-              ),
-            );
-          }
-        },
-      });
-      const errors = validate(args.schema, args.document, [rule]);
-      if (errors.length > 0) setResultAndStopExecution({ errors });
+      const { complexity, depth } = measure(
+        args.schema,
+        args.document,
+        args.operationName ?? null,
+        (args.variableValues ?? {}) as Record<string, unknown>,
+        args.contextValue as object,
+      );
+      costs.set(args.contextValue as object, complexity);
+      if (depth > limits.maxDepth) {
+        setResultAndStopExecution({
+          errors: [tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`)],
+        });
+      } else if (complexity > limits.maxComplexity) {
+        setResultAndStopExecution({
+          errors: [
+            tooComplex(
+              `Query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`,
+            ),
+          ],
+        });
+      }
     },
   };
 }
