@@ -16,8 +16,6 @@ import { type Deadline, DeadlineError } from '../deadline.js';
 import { tracingEnabled } from '../telemetry.js';
 import type { Pool } from './client.js';
 
-export { DeadlineError };
-
 /** All connections were busy for longer than the configured wait. */
 export class PoolBusyError extends Error {
   constructor(waitedMs: number) {
@@ -28,7 +26,6 @@ export class PoolBusyError extends Error {
 export interface PoolPermits {
   /** A permit's release function; rejects with PoolBusyError after the configured wait. */
   acquire(): Promise<() => void>;
-  readonly waitMs: number;
 }
 
 /** Called once per statement when it ends (or fails), with its duration. */
@@ -64,7 +61,6 @@ export function createPoolPermits(
     };
   };
   return {
-    waitMs,
     acquire() {
       if (free > 0) {
         free -= 1;

@@ -45,6 +45,21 @@ export interface TestApp {
 
 let userSeq = 0;
 
+/** The configuration test apps run with, plus `env`. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}) {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: 'test-secret-test-secret-test-secret!',
+    ADMIN_EMAILS: 'admin@example.com',
+    // Background jobs change rows behind a test's back; job tests turn the worker on.
+    WORKER_ENABLED: 'false',
+    // Most files sign up dozens of users from one address; the rate-limit tests turn it on.
+    RATE_LIMIT_ENABLED: 'false',
+    ...env,
+  });
+}
+
 /** Starts an app for the test file (beforeAll) and stops it and drops its database (afterAll). */
 export function useTestApp(env: Record<string, string> = {}): TestApp {
   const handle = {} as TestApp;
@@ -52,17 +67,7 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
   beforeAll(async () => {
     const db = await createTestDatabase();
     dropDb = db.drop;
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      JWT_SECRET: 'test-secret-test-secret-test-secret!',
-      ADMIN_EMAILS: 'admin@example.com',
-      // Background jobs change rows behind a test's back; job tests turn the worker on.
-      WORKER_ENABLED: 'false',
-      // Most files sign up dozens of users from one address; the rate-limit tests turn it on.
-      RATE_LIMIT_ENABLED: 'false',
-      ...env,
-    });
+    const config = testConfig(db.url, env);
     const app = await createApp(config);
     const fetch = (path: string, init?: RequestInit) =>
       Promise.resolve(app.yoga.fetch(new URL(path, 'http://localhost'), init ?? {}));

@@ -2,8 +2,18 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { testConfig } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
+
+/** A pino destination that collects each JSON line into `into`. */
+function jsonSink(into: Record<string, unknown>[]): Writable {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) into.push(JSON.parse(line));
+      done();
+    },
+  });
+}
 
 /** An app whose JSON logs the test reads. */
 const lines: Record<string, unknown>[] = [];
@@ -13,22 +23,10 @@ let drop: () => Promise<void>;
 beforeAll(async () => {
   const db = await createTestDatabase();
   drop = db.drop;
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    JWT_SECRET: 'x'.repeat(40),
-    WORKER_ENABLED: 'false',
-    // Most files sign up dozens of users from one address; the rate-limit tests turn it on.
-    RATE_LIMIT_ENABLED: 'false',
-    SLOW_QUERY_MS: '100000',
-  });
-  app = await createApp(config, pino({ level: 'info' }, sink));
+  app = await createApp(
+    testConfig(db.url, { SLOW_QUERY_MS: '100000' }),
+    pino({ level: 'info' }, jsonSink(lines)),
+  );
 });
 afterAll(async () => {
   await app?.stop();
@@ -69,23 +67,10 @@ describe('slow SQL', () => {
   it('statements over SLOW_QUERY_MS are logged with their normalized text, duration and request id', async () => {
     const db = await createTestDatabase();
     const slowLines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) slowLines.push(JSON.parse(line));
-        done();
-      },
-    });
     const slowApp = await createApp(
-      loadConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: db.url,
-        JWT_SECRET: 'x'.repeat(40),
-        WORKER_ENABLED: 'false',
-        RATE_LIMIT_ENABLED: 'false',
-        // Every statement counts as slow.
-        SLOW_QUERY_MS: '0',
-      }),
-      pino({ level: 'info' }, sink),
+      // Every statement counts as slow.
+      testConfig(db.url, { SLOW_QUERY_MS: '0' }),
+      pino({ level: 'info' }, jsonSink(slowLines)),
     );
     try {
       await slowApp.yoga.fetch(new URL('/graphql', 'http://localhost'), {

@@ -6,9 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { startTracing, type Tracing } from '../../src/telemetry.js';
-import type { Json } from '../helpers/app.js';
+import { type Json, testConfig } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
 
 interface Span {
@@ -38,12 +37,7 @@ beforeAll(async () => {
   const { port } = collector.address() as AddressInfo;
   const db = await createTestDatabase();
   drop = db.drop;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    JWT_SECRET: 'x'.repeat(40),
-    WORKER_ENABLED: 'false',
-    RATE_LIMIT_ENABLED: 'false',
+  const config = testConfig(db.url, {
     CACHE_ENABLED: 'false',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
     OTEL_SERVICE_NAME: 'ledgerline-test',
