@@ -17,10 +17,11 @@ import { type CacheStore, withTimeout } from './store.js';
 
 export interface Versions {
   /**
-   * Applies every invalidation Redis has already delivered to this process. Redis writes a
-   * PUBLISH to subscribers before it answers the publisher, so once a write has completed on any
-   * instance, its message is in our socket; two turns of the event loop guarantee a poll phase
-   * has read it. Call before trusting L1 for a request.
+   * Applies every invalidation published before this call, by any instance: a PING on the
+   * subscriber connection, whose reply Redis queues behind every message it has already
+   * queued for us (one connection, in order), so once the PONG is here those messages have
+   * been handled. Call before trusting L1 for a request. One Redis round trip; bounded by the
+   * cache timeout (a slow or absent Redis leaves only the TTLs to bound staleness).
    */
   sync(): Promise<void>;
   /** The current version of a scope. */
@@ -120,12 +121,14 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     }
   }
 
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   return {
     async sync() {
       if (!subscriber?.isReady) return;
-      await turn();
-      await turn();
+      try {
+        await withTimeout(subscriber.ping(), timeoutMs);
+      } catch {
+        fail('sync');
+      }
     },
     async current(scope) {
       const known = mirror.get(scope);
