@@ -160,11 +160,14 @@ export function guardSql(pool: Pool, options: GuardOptions): Pool {
       }
       const execute = async (span?: Span) => {
         span?.setAttribute('db.statement', text);
-        const query = client.unsafe(
-          text,
-          params as postgres.ParameterOrJSON<never>[],
-          queryOptions,
-        );
+        // Drizzle asks for unnamed statements unless `.prepare(name)` is used; postgres.js then
+        // parses, describes and plans every time, in two round trips. Named statements are
+        // cached per connection by text (one round trip, planned once); the pool's own
+        // `prepare` setting (DB_PREPARE=false behind PgBouncer) still turns them all off.
+        const query = client.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+          ...queryOptions,
+          prepare: true,
+        });
         if (values) query.values();
         running.add(query);
         const started = performance.now();

@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type CategoryRow, categories } from '../schema/categories.js';
 import { categoryKeywords } from '../schema/category-keywords.js';
 import {
+  anyId,
   bigintArray,
   groupPages,
   type KeysetWindow,
@@ -43,16 +44,13 @@ export async function countCategoriesByUser(
   const rows = await db
     .select({ owner: categories.userId, count: sql<number>`count(*)::int` })
     .from(categories)
-    .where(inArray(categories.userId, [...userIds]))
+    .where(anyId(categories.userId, userIds))
     .groupBy(categories.userId);
   return new Map(rows.map((row) => [row.owner, row.count]));
 }
 
 export function findCategoriesByIds(db: Executor, ids: readonly number[]): Promise<CategoryRow[]> {
-  return db
-    .select()
-    .from(categories)
-    .where(inArray(categories.id, [...ids]));
+  return db.select().from(categories).where(anyId(categories.id, ids));
 }
 
 /** Keywords of each category, alphabetically. */
@@ -63,7 +61,7 @@ export async function keywordsByCategory(
   const rows = await db
     .select()
     .from(categoryKeywords)
-    .where(inArray(categoryKeywords.categoryId, [...categoryIds]))
+    .where(anyId(categoryKeywords.categoryId, categoryIds))
     .orderBy(asc(categoryKeywords.categoryId), asc(categoryKeywords.keyword));
   const map = new Map<number, string[]>();
   for (const row of rows) {

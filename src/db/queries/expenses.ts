@@ -1,7 +1,8 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type ExpenseRow, expenses } from '../schema/expenses.js';
 import {
+  anyId,
   bigintArray,
   groupPages,
   type KeysetWindow,
@@ -169,10 +170,7 @@ export async function findExpensesByIds(
   db: Executor,
   ids: readonly number[],
 ): Promise<ExpenseRow[]> {
-  return db
-    .select()
-    .from(expenses)
-    .where(inArray(expenses.id, [...ids]));
+  return db.select().from(expenses).where(anyId(expenses.id, ids));
 }
 
 export type NewExpense = Omit<

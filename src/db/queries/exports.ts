@@ -1,7 +1,13 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type ExportRow, exportChunks, exports } from '../schema/exports.js';
-import { type KeysetWindow, keysetCondition, keysetOrderBy, type SortKey } from './keyset.js';
+import {
+  anyId,
+  type KeysetWindow,
+  keysetCondition,
+  keysetOrderBy,
+  type SortKey,
+} from './keyset.js';
 
 const newestFirst: SortKey = {
   column: sql`x.id`,
@@ -20,10 +26,7 @@ export async function insertExport(
 }
 
 export function findExportsByIds(db: Executor, ids: readonly number[]): Promise<ExportRow[]> {
-  return db
-    .select()
-    .from(exports)
-    .where(inArray(exports.id, [...ids]));
+  return db.select().from(exports).where(anyId(exports.id, ids));
 }
 
 /** A user's exports, newest first. */

@@ -1,6 +1,7 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type JobRow, jobs } from '../schema/jobs.js';
+import { anyId } from './keyset.js';
 
 export async function insertJobRecord(db: Executor, userId: number, kind: string): Promise<JobRow> {
   const [row] = await db.insert(jobs).values({ userId, kind }).returning();
@@ -9,10 +10,7 @@ export async function insertJobRecord(db: Executor, userId: number, kind: string
 }
 
 export function findJobsByIds(db: Executor, ids: readonly number[]): Promise<JobRow[]> {
-  return db
-    .select()
-    .from(jobs)
-    .where(inArray(jobs.id, [...ids]));
+  return db.select().from(jobs).where(anyId(jobs.id, ids));
 }
 
 export async function markJobRunning(db: Executor, id: number, attempts: number): Promise<void> {

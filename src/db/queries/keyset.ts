@@ -2,7 +2,7 @@
  * SQL pieces for keyset (cursor) pagination: an ORDER BY on (sort key, id) and the row
  * comparison that continues after a cursor. Both directions of a list use the same index.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 
 export type Direction = 'asc' | 'desc';
 
@@ -46,6 +46,15 @@ export function keysetCondition(key: SortKey, window: KeysetWindow): SQL {
 /** The owner ids as one bigint[] parameter, for `unnest(...)` or `= any(...)`. */
 export function bigintArray(ids: readonly number[]): SQL {
   return sql`${`{${ids.join(',')}}`}::bigint[]`;
+}
+
+/**
+ * `column = any($1::bigint[])`: one statement text whatever the number of ids, so the prepared
+ * statement is reused (Drizzle's `inArray` writes one placeholder per id: a new text, parse and
+ * plan for every batch size).
+ */
+export function anyId(column: SQLWrapper, ids: readonly number[]): SQL {
+  return sql`${column} = any(${bigintArray(ids)})`;
 }
 
 /**

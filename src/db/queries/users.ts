@@ -1,15 +1,18 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type UserRow, users } from '../schema/users.js';
-import { type KeysetWindow, keysetCondition, keysetOrderBy, type SortKey } from './keyset.js';
+import {
+  anyId,
+  type KeysetWindow,
+  keysetCondition,
+  keysetOrderBy,
+  type SortKey,
+} from './keyset.js';
 
 const byId: SortKey = { column: sql`u.id`, id: sql`u.id`, direction: 'asc', cast: 'bigint' };
 
 export function findUsersByIds(db: Executor, ids: readonly number[]): Promise<UserRow[]> {
-  return db
-    .select()
-    .from(users)
-    .where(inArray(users.id, [...ids]));
+  return db.select().from(users).where(anyId(users.id, ids));
 }
 
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {

@@ -1,0 +1,68 @@
+/**
+ * Statements sent through Drizzle are named prepared statements (parsed and planned once per
+ * connection, one round trip after that), and a batch of ids is one array parameter, so any
+ * batch size reuses the same statement. DB_PREPARE=false (PgBouncer in transaction mode)
+ * prepares nothing.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, createPool } from '../../src/db/client.js';
+import { createPoolPermits, guardSql } from '../../src/db/guarded-sql.js';
+import { findCategoriesByIds } from '../../src/db/queries/categories.js';
+import { findUsersByIds } from '../../src/db/queries/users.js';
+import { testConfig } from '../helpers/app.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await db.drop();
+});
+
+/** A one-connection pool (so every statement meets the same session) run through the guard. */
+async function withOneConnection<T>(
+  prepare: boolean,
+  fn: (guarded: ReturnType<typeof createDb>) => Promise<T>,
+): Promise<T> {
+  const config = testConfig(db.url, { DB_PREPARE: String(prepare) });
+  const pool = createPool(db.url, { ...config.db, poolMax: 1 }, 'ledgerline-prepare-test');
+  try {
+    return await fn(createDb(guardSql(pool, { permits: createPoolPermits(1, 1000) })));
+  } finally {
+    await pool.end();
+  }
+}
+
+async function preparedTexts(guarded: ReturnType<typeof createDb>): Promise<string[]> {
+  const rows = await guarded.execute<{ statement: string }>(
+    sql`select statement from pg_prepared_statements`,
+  );
+  return rows.map((row) => row.statement);
+}
+
+describe('prepared statements', () => {
+  it('prepares each Drizzle statement once, whatever the batch size', async () => {
+    const texts = await withOneConnection(true, async (guarded) => {
+      for (const ids of [[1], [1, 2, 3], [5, 4, 3, 2, 1], [7]]) {
+        expect(await findUsersByIds(guarded, ids)).toEqual([]);
+        expect(await findCategoriesByIds(guarded, ids)).toEqual([]);
+      }
+      return preparedTexts(guarded);
+    });
+    expect(texts.filter((text) => text.includes('from "users"'))).toHaveLength(1);
+    expect(texts.filter((text) => text.includes('from "categories"'))).toHaveLength(1);
+  });
+
+  it('prepares nothing with DB_PREPARE=false', async () => {
+    const texts = await withOneConnection(false, async (guarded) => {
+      await findUsersByIds(guarded, [1, 2]);
+      await findUsersByIds(guarded, [1, 2]);
+      return preparedTexts(guarded);
+    });
+    expect(texts).toEqual([]);
+  });
+});
