@@ -4,6 +4,8 @@ import { CREATE_CATEGORY, CREATE_EXPENSES } from '../helpers/operations.js';
 
 const batched = useTestApp();
 const naive = useTestApp({ LOADERS: 'off' });
+// No entity cache, so every row read is a statement.
+const uncached = useTestApp({ CACHE_ENABLED: 'false' });
 
 const NESTED = `{ viewer { categories(first: 50) { nodes { expenseCount expenses(first: 5) { nodes { amount user { id } category { name } } } } } } }`;
 
@@ -53,6 +55,25 @@ describe('DataLoader batching', () => {
     expect(res.data?.users.nodes.length).toBeGreaterThanOrEqual(6);
     // users, users count, categories, category counts, keywords, expenses, expense counts.
     expect(res.sql).toBeLessThanOrEqual(7);
+  });
+
+  it("reads the viewer's own row only when one of its columns is asked for", async () => {
+    const { token, email } = await uncached.signUp();
+    const lists = `{ viewer { id categories(first: 3) { nodes { name } } } }`;
+    const named = `{ viewer { name categories(first: 3) { nodes { name } } } }`;
+    const hidden = `{ viewer { ...Lists } } fragment Lists on User {
+      ... on User { email } categories(first: 3) { nodes { name } } }`;
+    const a = await uncached.gqlCounted(lists, {}, token);
+    const b = await uncached.gqlCounted(named, {}, token);
+    const c = await uncached.gqlCounted(hidden, {}, token);
+    for (const res of [a, b, c]) expect(res.errors).toBeUndefined();
+    // The categories page alone: the user's id comes from the verified token.
+    expect(a.sql).toBe(1);
+    expect(a.data?.viewer.categories.nodes).toHaveLength(3);
+    expect(b.sql).toBe(2);
+    expect(b.data?.viewer.name).toBe('Test User');
+    expect(c.sql).toBe(2);
+    expect(c.data?.viewer.email).toBe(email);
   });
 
   it('the naive path (LOADERS=off) pays per row, which is what batching removes', async () => {
