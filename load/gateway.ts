@@ -25,27 +25,38 @@ async function waitReady(base: string, child?: ChildProcess): Promise<void> {
 }
 
 /** A gateway on `databaseUrl`; rate limiting off unless `env` turns it on. */
-export async function startGateway(
+export function startGateway(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<Gateway> {
+  return startServer('src/main.ts', {
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    WORKER_ENABLED: 'false',
+    // The scenarios measure throughput; rate limiting would cap it by design.
+    RATE_LIMIT_ENABLED: 'false',
+    JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
+    ADMIN_EMAILS: 'load-admin@example.com',
+    ...env,
+  });
+}
+
+/** load/floor-server.ts: HTTP plus `roundTrips` sequential `select 1`, nothing else. */
+export function startFloorServer(databaseUrl: string, roundTrips: number): Promise<Gateway> {
+  return startServer('load/floor-server.ts', {
+    DATABASE_URL: databaseUrl,
+    ROUND_TRIPS: String(roundTrips),
+  });
+}
+
+/** `entry` (TypeScript, through tsx) as a child process on a free port, once /ready answers. */
+async function startServer(entry: string, env: Record<string, string>): Promise<Gateway> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      WORKER_ENABLED: 'false',
-      // The scenarios measure throughput; rate limiting would cap it by design.
-      RATE_LIMIT_ENABLED: 'false',
-      JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
-      ADMIN_EMAILS: 'load-admin@example.com',
-      ...env,
-    },
+    env: { ...process.env, PORT: String(port), ...env },
   });
   children.add(child);
   await waitReady(base, child);

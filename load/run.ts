@@ -26,7 +26,7 @@ import {
   logIn,
   pageCursors,
 } from './fixtures.js';
-import { type Gateway, killGateways, startGateway } from './gateway.js';
+import { type Gateway, killGateways, startFloorServer, startGateway } from './gateway.js';
 import { suggestCategoryScenario } from './jobs.js';
 import { rateLimitScenario } from './limits.js';
 import { type Measurement, measure, type RequestSpec, type Stage } from './measure.js';
@@ -42,6 +42,7 @@ import {
   SUMMARY,
 } from './queries.js';
 import { type RunResult, renderHtml, type ScalingRow, type Verdict } from './report.js';
+import { rollUpAll } from './rollup.js';
 import { scalingCheck } from './scaling.js';
 
 const { values } = parseArgs({
@@ -127,6 +128,8 @@ try {
     });
     console.log(`Seeded in ${result.copySeconds.toFixed(1)} s of COPY.`);
   }
+  // The steady state a running product is in: the worker has rolled the seed up.
+  await rollUpAll(sql);
   const sqlSource = await sql`select 1 from pg_stat_statements limit 1`.then(
     () => 'pg_stat_statements is loaded, but figures use the gateway counter (same statements)',
     () => "the gateway's own counter (pg_stat_statements is not loaded on this server)",
@@ -428,6 +431,26 @@ try {
       deepScenario.stages,
     ),
   );
+
+  // The machine's floor: HTTP and SQL round trips with no GraphQL at all (no thresholds; the
+  // figures that every gateway on this machine is bounded by).
+  for (const roundTrips of [0, 1, 4]) {
+    const floor = await startFloorServer(database.url, roundTrips);
+    const name = `floor: HTTP + ${roundTrips} × select 1`;
+    console.log(`Running ${name}…`);
+    record(
+      {
+        name,
+        group: 'machine floor',
+        gateway: floor,
+        spec: { body: '{}' },
+        stages: at(16),
+        thresholds: [noErrors],
+      },
+      await measure(floor.base, name, 'machine floor', { body: '{}' }, at(16)),
+    );
+    await floor.stop();
+  }
 
   // Rate limits: the one gateway with them on.
   const limited = await start({ CACHE_ENABLED: 'false', RATE_LIMIT_ENABLED: 'true' });

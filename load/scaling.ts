@@ -14,6 +14,7 @@ import { startGateway } from './gateway.js';
 import { measure } from './measure.js';
 import { DASHBOARD, PAGE } from './queries.js';
 import type { ScalingRow, Verdict } from './report.js';
+import { rollUpAll } from './rollup.js';
 
 const OWN_ROWS = 5100;
 const PER_USER = 200;
@@ -68,30 +69,6 @@ async function prepare(serverUrl: string, size: number): Promise<string> {
     await sql.end();
   }
   return url;
-}
-
-/**
- * What the worker's rollup_user jobs (queued by the seed) would do: every user's days in
- * daily_metrics and covered, so reads see the steady state. Skipped when already done.
- */
-async function rollUpAll(sql: postgres.Sql): Promise<void> {
-  const [row] = await sql<{ missing: boolean }[]>`
-    select (select count(*) from users) > (select count(*) from daily_metrics_coverage) as missing`;
-  if (!row?.missing) return;
-  await sql.begin(async (tx) => {
-    await tx`delete from daily_metrics`;
-    await tx`delete from daily_metrics_dirty`;
-    await tx`
-      insert into daily_metrics (user_id, day, category_id, total, count)
-      select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
-      from expenses group by user_id, expense_date, coalesce(category_id, 0)`;
-    await tx`insert into daily_metrics_coverage (user_id) select id from users on conflict do nothing`;
-  });
-  await sql`delete from graphile_worker._private_jobs where task_id in (
-    select id from graphile_worker._private_tasks where identifier = 'rollup_user')`.catch(
-    () => {},
-  );
-  await sql`analyze`;
 }
 
 export async function scalingCheck(
