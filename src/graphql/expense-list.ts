@@ -1,5 +1,6 @@
 /** The expense connection shared by User.expenses and Category.expenses. */
 
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { type ExpenseOrder, type ExpenseOwner, expenseSortValue } from '../db/queries/expenses.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
@@ -11,6 +12,7 @@ import {
   encodeCursor,
   parseConnectionArgs,
 } from './pagination.js';
+import { selects } from './selection.js';
 import { parseExpenseFilter } from './types/expense-filter.js';
 
 export interface ExpenseListArgs extends ConnectionArgs {
@@ -23,12 +25,22 @@ export async function resolveExpenseList(
   owner: ExpenseOwner,
   ownerId: number,
   args: ExpenseListArgs,
+  info: GraphQLResolveInfo,
 ): Promise<ConnectionResult<ExpenseRow>> {
   const order = args.orderBy ?? 'DATE_DESC';
   const page = parseConnectionArgs(args, order);
   const filter = parseExpenseFilter(args.filter);
   const list = { ownerId, owner, filter, order };
-  const rows = await ctx.loaders.expensesByOwner.load({ ...list, window: page.window });
+  // A user's list that shows categories brings them along in its one statement. A category's
+  // list does not need to: its owner is that category, already loaded.
+  const withCategories =
+    owner === 'user' &&
+    (selects(info, ['nodes', 'category']) || selects(info, ['edges', 'node', 'category']));
+  const rows = await ctx.loaders.expensesByOwner.load({
+    ...list,
+    window: page.window,
+    withCategories,
+  });
   return buildConnection(
     rows,
     page,

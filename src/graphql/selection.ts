@@ -21,3 +21,21 @@ export function selectsOnly(info: GraphQLResolveInfo, allowed: ReadonlySet<strin
     });
   return info.fieldNodes.every((node) => within(node.selectionSet));
 }
+
+/**
+ * True when the field at `path` (names below this field's result, e.g. ['nodes', 'category'])
+ * is selected, through fragment spreads and inline fragments. Directives are not evaluated.
+ */
+export function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+  // Validation has already refused fragment cycles, so the walk ends.
+  const walk = (set: SelectionSetNode | undefined, depth: number): boolean =>
+    (set?.selections ?? []).some((selection) => {
+      if (selection.kind === 'InlineFragment') return walk(selection.selectionSet, depth);
+      if (selection.kind === 'FragmentSpread') {
+        return walk(info.fragments[selection.name.value]?.selectionSet, depth);
+      }
+      if (selection.name.value !== path[depth]) return false;
+      return depth === path.length - 1 || walk(selection.selectionSet, depth + 1);
+    });
+  return info.fieldNodes.some((node) => walk(node.selectionSet, 0));
+}

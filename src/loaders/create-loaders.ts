@@ -37,6 +37,8 @@ export interface ExpenseListParams {
   readonly filter: ExpenseFilter;
   readonly order: ExpenseOrder;
   readonly window: KeysetWindow;
+  /** Join the expenses' categories into the page statement (the selection shows them). */
+  readonly withCategories?: boolean;
 }
 
 export interface ExpenseCountParams {
@@ -159,11 +161,20 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
       ),
     expensesByOwner: () =>
       createGroupedLoader(
-        async (ids, { owner, filter, order, window }: ExpenseListParams) => {
-          const pages = await pageExpensesByOwner(db, owner, ids, filter, order, window);
+        async (ids, { owner, filter, order, window, withCategories }: ExpenseListParams) => {
+          const { pages, categories } = await pageExpensesByOwner(
+            db,
+            owner,
+            ids,
+            filter,
+            order,
+            window,
+            withCategories,
+          );
           for (const rows of pages.values()) {
             for (const row of rows) loaders.expenseById.prime(row.id, row);
           }
+          for (const row of categories) loaders.categoryById.prime(row.id, row);
           return pages;
         },
         (): ExpenseRow[] => [],

@@ -76,6 +76,51 @@ describe('DataLoader batching', () => {
     expect(c.data?.viewer.email).toBe(email);
   });
 
+  it("joins a user's expense page to its categories: page, categories and total in two statements", async () => {
+    const { token } = await uncached.signUp();
+    const categories = (
+      await uncached.gql('{ viewer { categories(first: 2) { nodes { id name } } } }', {}, token)
+    ).data?.viewer.categories.nodes as { id: string; name: string }[];
+    const [first, second] = categories as [
+      { id: string; name: string },
+      { id: string; name: string },
+    ];
+    const expenses = [
+      { amount: '1.00', description: 'a', date: '2026-03-01', categoryId: first.id },
+      { amount: '2.00', description: 'b', date: '2026-03-02', categoryId: second.id },
+      { amount: '3.00', description: 'c', date: '2026-03-03', categoryId: first.id },
+      { amount: '4.00', description: 'd', date: '2026-03-04' },
+    ];
+    await uncached.gql(CREATE_EXPENSES, { input: { expenses } }, token);
+    const dashboard = await uncached.gqlCounted(
+      `{ viewer { expenses(first: 20) { totalCount nodes { description category { id name } } } } }`,
+      {},
+      token,
+    );
+    expect(dashboard.errors).toBeUndefined();
+    expect(dashboard.sql).toBe(2);
+    expect(dashboard.data?.viewer.expenses).toEqual({
+      totalCount: 4,
+      nodes: [
+        { description: 'd', category: null },
+        { description: 'c', category: first },
+        { description: 'b', category: second },
+        { description: 'a', category: first },
+      ],
+    });
+    const viaEdges = await uncached.gqlCounted(
+      `{ viewer { expenses(last: 2) { edges { node { ...Shown } } } } }
+       fragment Shown on Expense { description category { name } }`,
+      {},
+      token,
+    );
+    expect(viaEdges.sql).toBe(1);
+    expect(viaEdges.data?.viewer.expenses.edges).toEqual([
+      { node: { description: 'b', category: { name: second.name } } },
+      { node: { description: 'a', category: { name: first.name } } },
+    ]);
+  });
+
   it('the naive path (LOADERS=off) pays per row, which is what batching removes', async () => {
     const token = await userWith(naive, 10, 3);
     const res = await naive.gqlCounted(NESTED, {}, token);

@@ -1,5 +1,6 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import type { CategoryRow } from '../schema/categories.js';
 import { type ExpenseRow, expenses } from '../schema/expenses.js';
 import {
   anyId,
@@ -77,10 +78,27 @@ function ownerColumn(owner: ExpenseOwner): SQL {
   return owner === 'user' ? sql`e.user_id` : sql`e.category_id`;
 }
 
+/** The category columns a page can carry along, prefixed so they cannot meet an expense's. */
+const categoryColumns = sql.raw(
+  `c.id as "c.id", c.user_id as "c.userId", c.name as "c.name", c.color as "c.color",
+   c.created_at as "c.createdAt", c.updated_at as "c.updatedAt"`,
+);
+
+type PageRow = ExpenseRow & { owner: number } & Partial<Record<`c.${keyof CategoryRow}`, unknown>>;
+
+export interface ExpensePages {
+  /** Each owner's page, in the requested order. */
+  readonly pages: Map<number, ExpenseRow[]>;
+  /** The categories of those expenses, when asked for (`withCategories`). */
+  readonly categories: CategoryRow[];
+}
+
 /**
  * One page of expenses for each owner, in one statement: a LATERAL subquery per owner id walks
  * that owner's keyset index from the cursor, so the cost does not grow with depth or fan-out.
  * Returns `window.limit` rows at most per owner, in the requested (not the scan) order.
+ * `withCategories` joins each expense's category into the same statement (a page that shows
+ * categories then needs no second one).
  */
 export async function pageExpensesByOwner(
   db: Executor,
@@ -89,20 +107,46 @@ export async function pageExpensesByOwner(
   filter: ExpenseFilter,
   order: ExpenseOrder,
   window: KeysetWindow,
-): Promise<Map<number, ExpenseRow[]>> {
+  withCategories = false,
+): Promise<ExpensePages> {
   const key = expenseSortKeys[order];
-  const rows = await db.execute<ExpenseRow & { owner: number }>(sql`
+  const rows = await db.execute<PageRow>(sql`
     select o.id as owner, p.*
     from unnest(${bigintArray(ownerIds)}) as o(id)
     cross join lateral (
-      select ${columns} from expenses e
+      select ${columns}${withCategories ? sql`, ${categoryColumns}` : sql``}
+      from expenses e
+      ${withCategories ? sql`left join categories c on c.id = e.category_id` : sql``}
       where ${ownerColumn(owner)} = o.id
         and ${filterCondition(filter)}
         and ${keysetCondition(key, window)}
       order by ${keysetOrderBy(key, window.backward)}
       limit ${window.limit}
     ) p`);
-  return groupPages(rows, ownerIds, window.backward);
+  const categories = new Map<number, CategoryRow>();
+  if (withCategories) {
+    for (const row of rows) {
+      if (row['c.id'] != null) categories.set(row['c.id'] as number, categoryOf(row));
+      for (const name of Object.keys(row)) {
+        if (name.startsWith('c.')) delete row[name as keyof PageRow];
+      }
+    }
+  }
+  return {
+    pages: groupPages(rows, ownerIds, window.backward),
+    categories: [...categories.values()],
+  };
+}
+
+function categoryOf(row: PageRow): CategoryRow {
+  return {
+    id: row['c.id'] as number,
+    userId: row['c.userId'] as number,
+    name: row['c.name'] as string,
+    color: row['c.color'] as string | null,
+    createdAt: row['c.createdAt'] as string,
+    updatedAt: row['c.updatedAt'] as string,
+  };
 }
 
 /** How many expenses each owner has that match the filter: one grouped statement. */

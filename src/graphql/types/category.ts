@@ -49,7 +49,8 @@ builder.node(CategoryRef, {
           filter: t.arg({ type: ExpenseFilterInput }),
           orderBy: t.arg({ type: ExpenseOrderEnum, defaultValue: 'DATE_DESC' }),
         },
-        resolve: (category, args, ctx) => resolveExpenseList(ctx, 'category', category.id, args),
+        resolve: (category, args, ctx, info) =>
+          resolveExpenseList(ctx, 'category', category.id, args, info),
       },
       ExpenseConnection,
     ),

@@ -62,7 +62,7 @@ builder.node(UserRef, {
           filter: t.arg({ type: ExpenseFilterInput }),
           orderBy: t.arg({ type: ExpenseOrderEnum, defaultValue: 'DATE_DESC' }),
         },
-        resolve: (user, args, ctx) => resolveExpenseList(ctx, 'user', user.id, args),
+        resolve: (user, args, ctx, info) => resolveExpenseList(ctx, 'user', user.id, args, info),
       },
       ExpenseConnection,
     ),
