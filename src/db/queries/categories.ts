@@ -34,7 +34,14 @@ export async function pageCategoriesByUser(
       order by ${keysetOrderBy(byId, window.backward)}
       limit ${window.limit}
     ) p`);
-  return groupPages(rows, userIds, window.backward);
+  return groupPages(rows, userIds, window.backward, (row) => ({
+    id: row.id,
+    userId: row.userId,
+    name: row.name,
+    color: row.color,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  }));
 }
 
 export async function countCategoriesByUser(

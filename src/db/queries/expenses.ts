@@ -127,14 +127,27 @@ export async function pageExpensesByOwner(
   if (withCategories) {
     for (const row of rows) {
       if (row['c.id'] != null) categories.set(row['c.id'] as number, categoryOf(row));
-      for (const name of Object.keys(row)) {
-        if (name.startsWith('c.')) delete row[name as keyof PageRow];
-      }
     }
   }
   return {
-    pages: groupPages(rows, ownerIds, window.backward),
+    pages: groupPages(rows, ownerIds, window.backward, expenseOf),
     categories: [...categories.values()],
+  };
+}
+
+function expenseOf(row: ExpenseRow): ExpenseRow {
+  return {
+    id: row.id,
+    userId: row.userId,
+    categoryId: row.categoryId,
+    amount: row.amount,
+    currency: row.currency,
+    description: row.description,
+    merchant: row.merchant,
+    expenseDate: row.expenseDate,
+    categorySource: row.categorySource,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 

@@ -60,14 +60,17 @@ export function anyId(column: SQLWrapper, ids: readonly number[]): SQL {
 /**
  * Splits the rows of a per-owner LATERAL page query by owner (every owner gets a list, empty if
  * need be), in the requested order: a backward page is scanned in reverse and flipped here.
+ * `toRow` builds each row without the owner column (an object literal of fixed shape: a rest
+ * spread per row, or deleting keys, showed up as ~6% of a page request's CPU).
  */
-export function groupPages<T>(
-  rows: Iterable<T & { owner: number }>,
+export function groupPages<R extends { owner: number }, T>(
+  rows: Iterable<R>,
   ownerIds: readonly number[],
   backward: boolean,
+  toRow: (row: R) => T,
 ): Map<number, T[]> {
   const byOwner = new Map<number, T[]>(ownerIds.map((id) => [id, []]));
-  for (const { owner, ...row } of rows) byOwner.get(owner)?.push(row as unknown as T);
+  for (const row of rows) byOwner.get(row.owner)?.push(toRow(row));
   if (backward) for (const list of byOwner.values()) list.reverse();
   return byOwner;
 }
