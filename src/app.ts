@@ -157,6 +157,9 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
+    // The Node handler reads and bounds every POST body (http/node-handler.ts); useBodyLimit
+    // checks Content-Length for in-process callers of yoga.fetch.
+    maxRequestBodySize: false,
     graphqlEndpoint: '/graphql',
     // Liveness: yoga answers GET /health with 200 by itself.
     healthCheckEndpoint: '/health',

@@ -104,13 +104,18 @@ describe('the Node server', () => {
     expect(res.headers.get('access-control-allow-origin')).toBeTruthy();
   });
 
-  it('answers 413 to an over-long chunked body without Content-Length', async () => {
-    const status = await new Promise<number>((resolve, reject) => {
+  /** Status of a chunked POST (no Content-Length) of about 8 KB to `path`. */
+  function chunkedPost(path: string, headers: Record<string, string> = {}) {
+    return new Promise<number>((resolve, reject) => {
       const req = httpRequest(
-        `${base}/graphql`,
+        `${base}${path}`,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+          headers: {
+            'content-type': 'application/json',
+            'transfer-encoding': 'chunked',
+            ...headers,
+          },
         },
         (res) => {
           res.resume();
@@ -122,7 +127,13 @@ describe('the Node server', () => {
       req.write('x'.repeat(8000));
       req.end('"}}');
     });
-    expect(status).toBe(413);
+  }
+
+  it('answers 413 to an over-long chunked body without Content-Length, on every POST path', async () => {
+    expect(await chunkedPost('/graphql')).toBe(413);
+    // A browser request (yoga's CORS path) and the chat webhook are bounded the same way.
+    expect(await chunkedPost('/graphql', { origin: 'http://app.example.com' })).toBe(413);
+    expect(await chunkedPost('/webhooks/chat')).toBe(413);
   });
 
   it('serves GraphiQL to a browser GET', async () => {
