@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { type ExpenseOrder, type ExpenseOwner, expenseSortValue } from '../db/queries/expenses.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
+import { expenseCountKey } from '../loaders/create-loaders.js';
 import {
   beyondCursorWindow,
   buildConnection,
@@ -31,16 +32,15 @@ export async function resolveExpenseList(
   const page = parseConnectionArgs(args, order);
   const filter = parseExpenseFilter(args.filter);
   const list = { ownerId, owner, filter, order };
-  // A user's list that shows categories brings them along in its one statement. A category's
-  // list does not need to: its owner is that category, already loaded.
-  const withCategories =
-    owner === 'user' &&
-    (selects(info, ['nodes', 'category']) || selects(info, ['edges', 'node', 'category']));
-  const rows = await ctx.loaders.expensesByOwner.load({
-    ...list,
-    window: page.window,
-    withCategories,
-  });
+  // The page statement brings along what the selection shows: the total, and for a user's list
+  // the categories (a category's list does not need them: its owner is that category, loaded).
+  const include = {
+    withCategories:
+      owner === 'user' &&
+      (selects(info, ['nodes', 'category']) || selects(info, ['edges', 'node', 'category'])),
+    withTotal: selects(info, ['totalCount']),
+  };
+  const rows = await ctx.loaders.expensesByOwner.load({ ...list, window: page.window, include });
   return buildConnection(
     rows,
     page,
@@ -48,6 +48,6 @@ export async function resolveExpenseList(
     async () =>
       (await ctx.loaders.expensesByOwner.load({ ...list, window: beyondCursorWindow(page) }))
         .length > 0,
-    () => ctx.loaders.expenseCountByOwner.load({ ownerId, owner, filter }),
+    () => ctx.loaders.expenseCountByOwner.load(expenseCountKey(ownerId, owner, filter)),
   );
 }

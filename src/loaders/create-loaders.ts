@@ -18,6 +18,7 @@ import {
   type ExpenseOrder,
   type ExpenseOwner,
   findExpensesByIds,
+  type PageExtras,
   pageExpensesByOwner,
   sumExpensesByCategory,
 } from '../db/queries/expenses.js';
@@ -37,8 +38,17 @@ export interface ExpenseListParams {
   readonly filter: ExpenseFilter;
   readonly order: ExpenseOrder;
   readonly window: KeysetWindow;
-  /** Join the expenses' categories into the page statement (the selection shows them). */
-  readonly withCategories?: boolean;
+  /** What the page statement brings along (the selection shows categories, totalCount). */
+  readonly include?: PageExtras;
+}
+
+/** The key of expenseCountByOwner (one shape: keys are compared as JSON, primed and loaded). */
+export function expenseCountKey(
+  ownerId: number,
+  owner: ExpenseOwner,
+  filter: ExpenseFilter,
+): ExpenseCountParams & { ownerId: number } {
+  return { ownerId, owner, filter };
 }
 
 export interface ExpenseCountParams {
@@ -161,20 +171,23 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
       ),
     expensesByOwner: () =>
       createGroupedLoader(
-        async (ids, { owner, filter, order, window, withCategories }: ExpenseListParams) => {
-          const { pages, categories } = await pageExpensesByOwner(
+        async (ids, { owner, filter, order, window, include }: ExpenseListParams) => {
+          const { pages, categories, totals } = await pageExpensesByOwner(
             db,
             owner,
             ids,
             filter,
             order,
             window,
-            withCategories,
+            include,
           );
           for (const rows of pages.values()) {
             for (const row of rows) loaders.expenseById.prime(row.id, row);
           }
           for (const row of categories) loaders.categoryById.prime(row.id, row);
+          for (const [ownerId, total] of totals) {
+            loaders.expenseCountByOwner.prime(expenseCountKey(ownerId, owner, filter), total);
+          }
           return pages;
         },
         (): ExpenseRow[] => [],

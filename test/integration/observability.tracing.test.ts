@@ -70,7 +70,7 @@ it('exports nested spans: operation > DataLoader batch > SQL', async () => {
   });
   const token = signUp.data.signUp.token as string;
   const nested = await post(
-    'query Traced { viewer { categories(first: 5) { nodes { name expenseCount } } } }',
+    'query Traced { viewer { name categories(first: 5) { nodes { name expenseCount } } } }',
     undefined,
     token,
   );

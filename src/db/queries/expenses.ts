@@ -86,19 +86,27 @@ const categoryColumns = sql.raw(
 
 type PageRow = ExpenseRow & { owner: number } & Partial<Record<`c.${keyof CategoryRow}`, unknown>>;
 
+export interface PageExtras {
+  /** Join each expense's category (a page that shows categories then needs no statement). */
+  readonly withCategories?: boolean;
+  /** Count each owner's matching expenses in the same statement (`totalCount`). */
+  readonly withTotal?: boolean;
+}
+
 export interface ExpensePages {
   /** Each owner's page, in the requested order. */
   readonly pages: Map<number, ExpenseRow[]>;
   /** The categories of those expenses, when asked for (`withCategories`). */
   readonly categories: CategoryRow[];
+  /** Each owner's total matching expenses, when asked for (`withTotal`). */
+  readonly totals: Map<number, number>;
 }
 
 /**
  * One page of expenses for each owner, in one statement: a LATERAL subquery per owner id walks
  * that owner's keyset index from the cursor, so the cost does not grow with depth or fan-out.
- * Returns `window.limit` rows at most per owner, in the requested (not the scan) order.
- * `withCategories` joins each expense's category into the same statement (a page that shows
- * categories then needs no second one).
+ * Returns `window.limit` rows at most per owner, in the requested (not the scan) order, and
+ * what `include` asks for from the same statement.
  */
 export async function pageExpensesByOwner(
   db: Executor,
@@ -107,13 +115,11 @@ export async function pageExpensesByOwner(
   filter: ExpenseFilter,
   order: ExpenseOrder,
   window: KeysetWindow,
-  withCategories = false,
+  include: PageExtras = {},
 ): Promise<ExpensePages> {
   const key = expenseSortKeys[order];
-  const rows = await db.execute<PageRow>(sql`
-    select o.id as owner, p.*
-    from unnest(${bigintArray(ownerIds)}) as o(id)
-    cross join lateral (
+  const { withCategories = false, withTotal = false } = include;
+  const page = sql`
       select ${columns}${withCategories ? sql`, ${categoryColumns}` : sql``}
       from expenses e
       ${withCategories ? sql`left join categories c on c.id = e.category_id` : sql``}
@@ -121,17 +127,32 @@ export async function pageExpensesByOwner(
         and ${filterCondition(filter)}
         and ${keysetCondition(key, window)}
       order by ${keysetOrderBy(key, window.backward)}
-      limit ${window.limit}
-    ) p`);
+      limit ${window.limit}`;
+  // With the total, each owner's count is a lateral of its own (evaluated once per owner) and
+  // an owner whose page is empty still returns one row, with a null id, for its total.
+  const rows = withTotal
+    ? await db.execute<PageRow & { total: number }>(sql`
+        select o.id as owner, t.total, p.*
+        from unnest(${bigintArray(ownerIds)}) as o(id)
+        cross join lateral (select ${countOf(owner, filter, sql`o.id`)} as total) t
+        left join lateral (${page}) p on true`)
+    : await db.execute<PageRow>(sql`
+        select o.id as owner, p.*
+        from unnest(${bigintArray(ownerIds)}) as o(id)
+        cross join lateral (${page}) p`);
   const categories = new Map<number, CategoryRow>();
-  if (withCategories) {
-    for (const row of rows) {
-      if (row['c.id'] != null) categories.set(row['c.id'] as number, categoryOf(row));
+  const totals = new Map<number, number>();
+  for (const row of rows) {
+    if (withCategories && row['c.id'] != null) {
+      categories.set(row['c.id'] as number, categoryOf(row));
     }
+    if (withTotal) totals.set(row.owner, (row as { total: number }).total);
   }
+  const found = withTotal ? rows.filter((row) => row.id != null) : rows;
   return {
-    pages: groupPages(rows, ownerIds, window.backward, expenseOf),
+    pages: groupPages(found, ownerIds, window.backward, expenseOf),
     categories: [...categories.values()],
+    totals,
   };
 }
 
@@ -162,51 +183,48 @@ function categoryOf(row: PageRow): CategoryRow {
   };
 }
 
-/** How many expenses each owner has that match the filter: one grouped statement. */
+/** How many expenses each owner has that match the filter: one statement. */
 export async function countExpensesByOwner(
   db: Executor,
   owner: ExpenseOwner,
   ownerIds: readonly number[],
   filter: ExpenseFilter,
 ): Promise<Map<number, number>> {
-  if (owner === 'user' && Object.values(filter).every((value) => value === undefined)) {
-    return countAllOfUsers(db, ownerIds);
-  }
-  const column = ownerColumn(owner);
   const rows = await db.execute<{ owner: number; count: number }>(sql`
-    select ${column} as owner, count(*)::int as count from expenses e
-    where ${column} = any(${bigintArray(ownerIds)}) and ${filterCondition(filter)}
-    group by ${column}`);
+    select o.id as owner, ${countOf(owner, filter, sql`o.id`)} as count
+    from unnest(${bigintArray(ownerIds)}) as o(id)`);
   return new Map(rows.map((row) => [row.owner, row.count]));
 }
 
+/** The number of `id`'s expenses matching the filter, as an int expression. */
+function countOf(owner: ExpenseOwner, filter: ExpenseFilter, id: SQL): SQL {
+  if (owner === 'user' && Object.values(filter).every((value) => value === undefined)) {
+    return allOfUser(id);
+  }
+  return sql`(select count(*) from expenses e
+    where ${ownerColumn(owner)} = ${id} and ${filterCondition(filter)})::int`;
+}
+
 /**
- * All of each user's expenses, counted from the daily rollup where it is current: closed days
- * that are not dirty from daily_metrics, and only today, later days and dirty days from expenses
+ * All of a user's expenses, counted from the daily rollup where it is current: closed days that
+ * are not dirty from daily_metrics, and only today, later days and dirty days from expenses
  * (each an index range). So a heavy user's `totalCount` costs about one row per day and
- * category instead of one per expense. Users the rollup does not cover yet are counted live.
+ * category instead of one per expense. A user the rollup does not cover yet is counted live.
  */
-async function countAllOfUsers(
-  db: Executor,
-  userIds: readonly number[],
-): Promise<Map<number, number>> {
-  const rows = await db.execute<{ owner: number; count: number }>(sql`
-    select u.id as owner, (case when c.user_id is null then
-        (select count(*) from expenses e where e.user_id = u.id)
+function allOfUser(id: SQL): SQL {
+  return sql`(case when not exists (select 1 from daily_metrics_coverage c where c.user_id = ${id})
+      then (select count(*) from expenses e where e.user_id = ${id})
       else
         coalesce((select sum(m.count) from daily_metrics m
-                  where m.user_id = u.id and m.day < current_date
+                  where m.user_id = ${id} and m.day < current_date
                     and not exists (select 1 from daily_metrics_dirty d
-                                    where d.user_id = u.id and d.day = m.day)), 0)
+                                    where d.user_id = ${id} and d.day = m.day)), 0)
         + (select count(*) from expenses e
-           where e.user_id = u.id and e.expense_date >= current_date)
+           where e.user_id = ${id} and e.expense_date >= current_date)
         + (select count(*) from daily_metrics_dirty d
            join expenses e on e.user_id = d.user_id and e.expense_date = d.day
-           where d.user_id = u.id and d.day < current_date)
-      end)::int as count
-    from unnest(${bigintArray(userIds)}) as u (id)
-    left join daily_metrics_coverage c on c.user_id = u.id`);
-  return new Map(rows.map((row) => [row.owner, row.count]));
+           where d.user_id = ${id} and d.day < current_date)
+      end)::int`;
 }
 
 /** Sum of amounts per category within optional date bounds, as exact decimal strings. */
