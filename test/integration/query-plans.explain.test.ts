@@ -26,7 +26,10 @@ afterAll(async () => {
   await drop();
 });
 
-async function plan(run: (db: ReturnType<typeof drizzle>) => Promise<unknown>): Promise<string> {
+async function plan(
+  run: (db: ReturnType<typeof drizzle>) => Promise<unknown>,
+  options = '',
+): Promise<string> {
   captured.length = 0;
   const db = drizzle(pool, {
     logger: { logQuery: (query, params) => captured.push({ query, params }) },
@@ -34,7 +37,7 @@ async function plan(run: (db: ReturnType<typeof drizzle>) => Promise<unknown>): 
   await run(db);
   const last = captured.at(-1);
   if (!last) throw new Error('no query captured');
-  const rows = await pool.unsafe(`explain ${last.query}`, last.params as never[]);
+  const rows = await pool.unsafe(`explain ${options} ${last.query}`, last.params as never[]);
   return rows.map((row) => row['QUERY PLAN']).join('\n');
 }
 
@@ -67,6 +70,27 @@ describe('query plans', () => {
     );
     expect(text).toMatch(/Index Cond: \(\(user_id = o\.id\) AND \(ROW\(expense_date, id\) < ROW/);
     expect(text).not.toMatch(/Sort/);
+  });
+
+  it('a page with its categories and total counts once per owner, not once per row', async () => {
+    const text = await plan(
+      (db) =>
+        pageExpensesByOwner(
+          db,
+          'user',
+          [userId],
+          {},
+          'DATE_DESC',
+          { limit: 21, backward: false, cursor: null },
+          { withCategories: true, withTotal: true },
+        ),
+      '(analyze, costs off, timing off)',
+    );
+    expect(text).toMatch(/Index Scan( Backward)? using expenses_user_date_idx/);
+    expect(text).not.toMatch(/Sort/);
+    const aggregates = text.split('\n').filter((line) => line.includes('Aggregate'));
+    expect(aggregates.length).toBeGreaterThan(0);
+    for (const line of aggregates) expect(line).toMatch(/loops=1\)|never executed/);
   });
 
   it("a category's page uses the category index", async () => {

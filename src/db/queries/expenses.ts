@@ -128,13 +128,14 @@ export async function pageExpensesByOwner(
         and ${keysetCondition(key, window)}
       order by ${keysetOrderBy(key, window.backward)}
       limit ${window.limit}`;
-  // With the total, each owner's count is a lateral of its own (evaluated once per owner) and
-  // an owner whose page is empty still returns one row, with a null id, for its total.
+  // With the total, each owner's count is a lateral of its own and an owner whose page is empty
+  // still returns one row, with a null id, for its total. `offset 0` keeps Postgres from pulling
+  // the count up into the select list, where it would run once per page row instead of once.
   const rows = withTotal
     ? await db.execute<PageRow & { total: number }>(sql`
         select o.id as owner, t.total, p.*
         from unnest(${bigintArray(ownerIds)}) as o(id)
-        cross join lateral (select ${countOf(owner, filter, sql`o.id`)} as total) t
+        cross join lateral (select ${countOf(owner, filter, sql`o.id`)} as total offset 0) t
         left join lateral (${page}) p on true`)
     : await db.execute<PageRow>(sql`
         select o.id as owner, p.*
