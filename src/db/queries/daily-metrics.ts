@@ -15,10 +15,23 @@ export async function markDaysDirty(
 }
 
 /**
+ * Serializes rollups of one user until the transaction ends. Two rollups of the same day can run
+ * at once (graphile-worker queues a new job when a write lands while the job with that key is
+ * running): each deletes the day's rows it can see, then both insert, and the second fails on
+ * the primary key and waits out a retry backoff.
+ */
+async function lockUserRollup(db: Executor, userId: number): Promise<void> {
+  await db.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`daily_metrics:${userId}`}, 0))`,
+  );
+}
+
+/**
  * Recomputes one user's day from expenses and clears its dirty mark, unless a newer change has
  * marked it again meanwhile (that change queued its own rollup). Run it in a transaction.
  */
 export async function rollUpDay(db: Executor, userId: number, day: string): Promise<void> {
+  await lockUserRollup(db, userId);
   const [mark] = await db.execute<{ version: number }>(sql`
     select version from daily_metrics_dirty where user_id = ${userId} and day = ${day}::date`);
   await db.execute(sql`delete from daily_metrics where user_id = ${userId} and day = ${day}::date`);
@@ -58,6 +71,7 @@ export async function usersActiveOn(db: Executor, day: string): Promise<number[]
  * meanwhile marked their days dirty, so reads stay exact either way.
  */
 export async function rollUpUser(db: Executor, userId: number): Promise<void> {
+  await lockUserRollup(db, userId);
   await db.execute(sql`delete from daily_metrics where user_id = ${userId}`);
   await db.execute(sql`
     insert into daily_metrics (user_id, day, category_id, total, count)
