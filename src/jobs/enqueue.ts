@@ -2,7 +2,7 @@
  * Adds jobs with graphile_worker.add_jobs from inside the caller's transaction: if the write
  * rolls back there is no job, if it commits the job exists.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { type Payload, type TaskName, taskOptions } from './payloads.js';
 
@@ -17,6 +17,11 @@ export interface JobSpec<T extends TaskName> {
 
 export async function enqueue(db: Executor, jobs: readonly JobSpec<TaskName>[]): Promise<void> {
   if (jobs.length === 0) return;
+  await db.execute(addJobsSql(jobs));
+}
+
+/** The `select … add_jobs(…)` statement itself, for callers that fold it into another. */
+export function addJobsSql(jobs: readonly JobSpec<TaskName>[]): SQL {
   const specs = jobs.map(({ task, payload, jobKey, runAfterMs }) => ({
     identifier: task,
     payload,
@@ -25,9 +30,9 @@ export async function enqueue(db: Executor, jobs: readonly JobSpec<TaskName>[]):
     job_key: jobKey ?? null,
     run_at: runAfterMs ? new Date(Date.now() + runAfterMs).toISOString() : null,
   }));
-  await db.execute(sql`
+  return sql`
     select count(*) from graphile_worker.add_jobs(array(
       select json_populate_record(null::graphile_worker.job_spec, spec)
       from json_array_elements(${JSON.stringify(specs)}::json) as spec
-    ))`);
+    ))`;
 }

@@ -3,10 +3,12 @@
  * and queues their rollup, in the same transaction. Rollups are debounced per user and day (a
  * burst of writes to one day costs one recomputation); reads compute dirty days live meanwhile.
  */
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { markDaysDirty } from '../db/queries/daily-metrics.js';
-import { enqueue } from './enqueue.js';
+import { markDaysDirtySql } from '../db/queries/daily-metrics.js';
+import { addJobsSql } from './enqueue.js';
 
+/** Marks the days dirty and queues their rollups: one statement (the mark as a CTE). */
 export async function expensesChanged(
   db: Executor,
   userId: number,
@@ -14,9 +16,8 @@ export async function expensesChanged(
   debounceMs: number,
 ): Promise<void> {
   const unique = [...new Set(days)];
-  await markDaysDirty(db, userId, unique);
-  await enqueue(
-    db,
+  if (unique.length === 0) return;
+  const jobs = addJobsSql(
     unique.map((day) => ({
       task: 'update_daily_metrics' as const,
       payload: { userId, day },
@@ -24,4 +25,6 @@ export async function expensesChanged(
       runAfterMs: debounceMs,
     })),
   );
+  // A data-modifying WITH runs whether or not the main statement reads it.
+  await db.execute(sql`with dirty as (${markDaysDirtySql(userId, unique)}) ${jobs}`);
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type TestApp, useTestApp } from '../helpers/app.js';
-import { CREATE_CATEGORY, CREATE_EXPENSES } from '../helpers/operations.js';
+import { withSql } from '../helpers/factories.js';
+import {
+  CREATE_CATEGORY,
+  CREATE_EXPENSE,
+  CREATE_EXPENSES,
+  VIEWER_CATEGORIES,
+} from '../helpers/operations.js';
 
 const batched = useTestApp();
 const naive = useTestApp({ LOADERS: 'off' });
@@ -134,6 +140,27 @@ describe('DataLoader batching', () => {
       { node: { description: 'b', category: { name: second.name } } },
       { node: { description: 'a', category: { name: first.name } } },
     ]);
+  });
+
+  it('creates an expense in four statements, marking its day dirty and queueing its rollup', async () => {
+    const { token, id } = await uncached.signUp();
+    const category = (await uncached.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer.categories
+      .nodes[0].id;
+    const input = { amount: '4.20', description: 'tea', date: '2026-04-01', categoryId: category };
+    const res = await uncached.gqlCounted(CREATE_EXPENSE, { input }, token);
+    expect(res.errors).toBeUndefined();
+    // The user's currency, the category check, the insert, and the dirty mark with its job.
+    expect(res.sql).toBe(4);
+    const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+    const [state] = await withSql(
+      uncached.databaseUrl,
+      (sql) => sql`select
+        (select count(*)::int from daily_metrics_dirty
+          where user_id = ${userId} and day = '2026-04-01') as dirty,
+        (select count(*)::int from graphile_worker.jobs
+          where key = ${`update_daily_metrics:${userId}:2026-04-01`}) as jobs`,
+    );
+    expect(state).toEqual({ dirty: 1, jobs: 1 });
   });
 
   it('the naive path (LOADERS=off) pays per row, which is what batching removes', async () => {

@@ -1,17 +1,15 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 
-/** Marks a user's days as changed since their rollup (in the caller's transaction). */
-export async function markDaysDirty(
-  db: Executor,
-  userId: number,
-  days: readonly string[],
-): Promise<void> {
-  if (days.length === 0) return;
-  await db.execute(sql`
+/**
+ * The insert that marks a user's days as changed since their rollup (bumping the version of days
+ * already marked); run in the caller's transaction.
+ */
+export function markDaysDirtySql(userId: number, days: readonly string[]): SQL {
+  return sql`
     insert into daily_metrics_dirty (user_id, day)
     select ${userId}, d::date from unnest(${`{${days.join(',')}}`}::date[]) as d
-    on conflict (user_id, day) do update set version = daily_metrics_dirty.version + 1`);
+    on conflict (user_id, day) do update set version = daily_metrics_dirty.version + 1`;
 }
 
 /**
