@@ -1,8 +1,9 @@
 /**
- * The Node HTTP entry. Every POST body is read here, bounded by `maxBodyBytes` (413 past it,
- * chunked or not), and handed to yoga whole: yoga's own streaming limit wraps each body in a
- * TransformStream pipe with abort signals, which cost ~20% of a small query's throughput, so
- * it is turned off (`maxRequestBodySize: false` in app.ts) and this is the limit.
+ * The Node HTTP entry. Every request body (any method but GET, HEAD and OPTIONS) is read here,
+ * bounded by `maxBodyBytes` (413 past it, chunked or not), and handed to yoga whole: yoga's own
+ * streaming limit wraps each body in a TransformStream pipe with abort signals, which cost ~20%
+ * of a small query's throughput, so it is turned off (`maxRequestBodySize: false` in app.ts)
+ * and this is the limit.
  *
  * A cached query answered from L1 is sent straight from here: for a hit, building WHATWG
  * Request/Response objects, abort signals and yoga's hook chain costs several times the lookup
@@ -194,7 +195,8 @@ async function handlePost(options: NodeHandlerOptions, req: IncomingMessage, res
 
 export function createNodeHandler(options: NodeHandlerOptions) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method !== 'POST') {
+    // Bodiless methods go straight to yoga; anything that may carry a body is read (bounded) here.
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
       options.yoga(req, res);
       return;
     }

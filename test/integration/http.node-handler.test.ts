@@ -104,13 +104,13 @@ describe('the Node server', () => {
     expect(res.headers.get('access-control-allow-origin')).toBeTruthy();
   });
 
-  /** Status of a chunked POST (no Content-Length) of about 8 KB to `path`. */
-  function chunkedPost(path: string, headers: Record<string, string> = {}) {
+  /** Status of a chunked request (no Content-Length) of about 8 KB to `path`. */
+  function chunkedPost(path: string, headers: Record<string, string> = {}, method = 'POST') {
     return new Promise<number>((resolve, reject) => {
       const req = httpRequest(
         `${base}${path}`,
         {
-          method: 'POST',
+          method,
           headers: {
             'content-type': 'application/json',
             'transfer-encoding': 'chunked',
@@ -129,11 +129,12 @@ describe('the Node server', () => {
     });
   }
 
-  it('answers 413 to an over-long chunked body without Content-Length, on every POST path', async () => {
+  it('answers 413 to an over-long chunked body without Content-Length, on every path and method', async () => {
     expect(await chunkedPost('/graphql')).toBe(413);
     // A browser request (yoga's CORS path) and the chat webhook are bounded the same way.
     expect(await chunkedPost('/graphql', { origin: 'http://app.example.com' })).toBe(413);
     expect(await chunkedPost('/webhooks/chat')).toBe(413);
+    expect(await chunkedPost('/graphql', {}, 'PUT')).toBe(413);
   });
 
   it('serves GraphiQL to a browser GET', async () => {
