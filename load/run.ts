@@ -381,7 +381,8 @@ try {
     );
   };
 
-  for (const scenario of scenarios) {
+  /** Probes the scenario's request once, then measures it and records the verdicts. */
+  const run = async (scenario: Scenario) => {
     console.log(`Running ${scenario.name}…`);
     // Each scenario first succeeds once, so a broken request cannot pass as fast.
     if (scenario.spec.body) {
@@ -395,17 +396,11 @@ try {
         throw new Error(`${scenario.name} fails before load: ${text.slice(0, 300)}`);
       }
     }
-    record(
-      scenario,
-      await measure(
-        scenario.gateway.base,
-        scenario.name,
-        scenario.group,
-        scenario.spec,
-        scenario.stages,
-      ),
-    );
-  }
+    const { gateway, name, group, spec, stages } = scenario;
+    record(scenario, await measure(gateway.base, name, group, spec, stages));
+  };
+
+  for (const scenario of scenarios) await run(scenario);
 
   // A cursor 5,000 rows deep into the bulk user's list (the bulk scenario wrote the rows).
   if ((await expenseCount(cacheOff.base, bulkUser)) < 5020) {
@@ -420,35 +415,20 @@ try {
     stages: at(16),
     thresholds: [p95Below(20), noErrors],
   };
-  console.log(`Running ${deepScenario.name}…`);
-  record(
-    deepScenario,
-    await measure(
-      cacheOff.base,
-      deepScenario.name,
-      deepScenario.group,
-      deepScenario.spec,
-      deepScenario.stages,
-    ),
-  );
+  await run(deepScenario);
 
   // The machine's floor: HTTP and SQL round trips with no GraphQL at all (no thresholds; the
   // figures that every gateway on this machine is bounded by).
   for (const roundTrips of [0, 1, 4]) {
     const floor = await startFloorServer(database.url, roundTrips);
-    const name = `floor: HTTP + ${roundTrips} × select 1`;
-    console.log(`Running ${name}…`);
-    record(
-      {
-        name,
-        group: 'machine floor',
-        gateway: floor,
-        spec: { body: '{}' },
-        stages: at(16),
-        thresholds: [noErrors],
-      },
-      await measure(floor.base, name, 'machine floor', { body: '{}' }, at(16)),
-    );
+    await run({
+      name: `floor: HTTP + ${roundTrips} × select 1`,
+      group: 'machine floor',
+      gateway: floor,
+      spec: { body: '{}' },
+      stages: at(16),
+      thresholds: [noErrors],
+    });
     await floor.stop();
   }
 

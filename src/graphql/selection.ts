@@ -9,15 +9,12 @@ import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
  * evaluated: a field under `@skip` still counts, so the answer errs towards "no".
  */
 export function selectsOnly(info: GraphQLResolveInfo, allowed: ReadonlySet<string>): boolean {
-  const seen = new Set<string>();
+  // Validation has already refused fragment cycles, so the walk ends.
   const within = (set: SelectionSetNode | undefined): boolean =>
     (set?.selections ?? []).every((selection) => {
       if (selection.kind === 'Field') return allowed.has(selection.name.value);
       if (selection.kind === 'InlineFragment') return within(selection.selectionSet);
-      const name = selection.name.value;
-      if (seen.has(name)) return true;
-      seen.add(name);
-      return within(info.fragments[name]?.selectionSet);
+      return within(info.fragments[selection.name.value]?.selectionSet);
     });
   return info.fieldNodes.every((node) => within(node.selectionSet));
 }
