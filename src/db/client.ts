@@ -35,6 +35,7 @@ export function createPool(url: string, config: Config['db'], applicationName = 
     connection: {
       application_name: applicationName,
       statement_timeout: config.statementTimeoutMs,
+      plan_cache_mode: config.planCacheMode,
       // Timestamps leave Postgres as '... +00', which the DateTime scalar turns into ISO UTC.
       TimeZone: 'UTC',
     },

@@ -1,8 +1,8 @@
 /**
  * Statements sent through Drizzle are named prepared statements (parsed and planned once per
  * connection, one round trip after that), and a batch of ids is one array parameter, so any
- * batch size reuses the same statement. DB_PREPARE=false (PgBouncer in transaction mode)
- * prepares nothing.
+ * batch size reuses the same statement, planned once per connection (a generic plan,
+ * DB_PLAN_CACHE_MODE). DB_PREPARE=false (PgBouncer in transaction mode) prepares nothing.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,10 +25,10 @@ afterAll(async () => {
 
 /** A one-connection pool (so every statement meets the same session) run through the guard. */
 async function withOneConnection<T>(
-  prepare: boolean,
+  env: Record<string, string>,
   fn: (guarded: ReturnType<typeof createDb>) => Promise<T>,
 ): Promise<T> {
-  const config = testConfig(db.url, { DB_PREPARE: String(prepare) });
+  const config = testConfig(db.url, env);
   const pool = createPool(db.url, { ...config.db, poolMax: 1 }, 'ledgerline-prepare-test');
   try {
     return await fn(createDb(guardSql(pool, { permits: createPoolPermits(1, 1000) })));
@@ -46,7 +46,7 @@ async function preparedTexts(guarded: ReturnType<typeof createDb>): Promise<stri
 
 describe('prepared statements', () => {
   it('prepares each Drizzle statement once, whatever the batch size', async () => {
-    const texts = await withOneConnection(true, async (guarded) => {
+    const texts = await withOneConnection({ DB_PREPARE: 'true' }, async (guarded) => {
       for (const ids of [[1], [1, 2, 3], [5, 4, 3, 2, 1], [7]]) {
         expect(await findUsersByIds(guarded, ids)).toEqual([]);
         expect(await findCategoriesByIds(guarded, ids)).toEqual([]);
@@ -57,8 +57,25 @@ describe('prepared statements', () => {
     expect(texts.filter((text) => text.includes('from "categories"'))).toHaveLength(1);
   });
 
+  it.each([
+    [{}, 0],
+    [{ DB_PLAN_CACHE_MODE: 'force_custom_plan' }, 8],
+  ])(
+    'plans a statement once per connection by default (%j: %i custom plans)',
+    async (env, custom) => {
+      const [plans] = await withOneConnection(env, async (guarded) => {
+        for (let i = 0; i < 8; i++) await findUsersByIds(guarded, [i + 1, i + 2]);
+        return guarded.execute<{ generic: number; custom: number }>(
+          sql`select generic_plans::int as generic, custom_plans::int as custom
+            from pg_prepared_statements where statement like '%from "users"%'`,
+        );
+      });
+      expect(plans).toEqual({ generic: 8 - custom, custom });
+    },
+  );
+
   it('prepares nothing with DB_PREPARE=false', async () => {
-    const texts = await withOneConnection(false, async (guarded) => {
+    const texts = await withOneConnection({ DB_PREPARE: 'false' }, async (guarded) => {
       await findUsersByIds(guarded, [1, 2]);
       await findUsersByIds(guarded, [1, 2]);
       return preparedTexts(guarded);

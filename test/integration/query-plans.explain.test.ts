@@ -26,6 +26,22 @@ afterAll(async () => {
   await drop();
 });
 
+/** A parameter as an SQL literal for EXECUTE (ids, arrays of ids, numbers, dates, text). */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  const text = Array.isArray(value) ? `{${value.join(',')}}` : String(value);
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+type PlanCacheMode = 'force_generic_plan' | 'force_custom_plan';
+/** Each case runs in this mode (set by the describe.each below). */
+let mode: PlanCacheMode = 'force_generic_plan';
+
+/**
+ * EXPLAIN of the last statement `run` sends, as a prepared statement executed under `mode`: the
+ * gateway's connections run generic plans (DB_PLAN_CACHE_MODE), which must walk the same
+ * indexes as the custom plans Postgres would make for the actual values.
+ */
 async function plan(
   run: (db: ReturnType<typeof drizzle>) => Promise<unknown>,
   options = '',
@@ -37,73 +53,91 @@ async function plan(
   await run(db);
   const last = captured.at(-1);
   if (!last) throw new Error('no query captured');
-  const rows = await pool.unsafe(`explain ${options} ${last.query}`, last.params as never[]);
-  return rows.map((row) => row['QUERY PLAN']).join('\n');
+  const session = await pool.reserve();
+  try {
+    await session.unsafe(`set plan_cache_mode = ${mode}`);
+    await session.unsafe(`prepare planned as ${last.query}`);
+    const args = last.params.map(literal).join(', ');
+    const rows = await session.unsafe(
+      `explain ${options} execute planned${args ? `(${args})` : ''}`,
+    );
+    return rows.map((row) => row['QUERY PLAN']).join('\n');
+  } finally {
+    await session.unsafe('deallocate all');
+    session.release();
+  }
 }
 
-describe('query plans', () => {
-  it.each<ExpenseOrder>(['DATE_DESC', 'DATE_ASC', 'AMOUNT_DESC', 'AMOUNT_ASC', 'CREATED_DESC'])(
-    'the first page in %s order walks an index without sorting',
-    async (order) => {
+describe.each<PlanCacheMode>(['force_generic_plan', 'force_custom_plan'])(
+  'query plans (%s)',
+  (planCacheMode) => {
+    beforeAll(() => {
+      mode = planCacheMode;
+    });
+
+    it.each<ExpenseOrder>(['DATE_DESC', 'DATE_ASC', 'AMOUNT_DESC', 'AMOUNT_ASC', 'CREATED_DESC'])(
+      'the first page in %s order walks an index without sorting',
+      async (order) => {
+        const text = await plan((db) =>
+          pageExpensesByOwner(db, 'user', [userId], {}, order, {
+            limit: 21,
+            backward: false,
+            cursor: null,
+          }),
+        );
+        expect(text).toMatch(/Index Scan( Backward)? using expenses_user_\w+_idx/);
+        expect(text).not.toMatch(/Sort/);
+      },
+    );
+
+    it('a page 15,000 rows deep starts at the cursor in the index', async () => {
+      const [deep] =
+        await pool`select expense_date::text as d, id from expenses where user_id = ${userId}
+      order by expense_date desc, id desc offset 15000 limit 1`;
       const text = await plan((db) =>
-        pageExpensesByOwner(db, 'user', [userId], {}, order, {
+        pageExpensesByOwner(db, 'user', [userId], {}, 'DATE_DESC', {
           limit: 21,
           backward: false,
+          cursor: { value: deep?.d, id: deep?.id },
+        }),
+      );
+      expect(text).toMatch(/Index Cond: \(\(user_id = o\.id\) AND \(ROW\(expense_date, id\) < ROW/);
+      expect(text).not.toMatch(/Sort/);
+    });
+
+    it('a page with its categories and total counts once per owner, not once per row', async () => {
+      const text = await plan(
+        (db) =>
+          pageExpensesByOwner(
+            db,
+            'user',
+            [userId],
+            {},
+            'DATE_DESC',
+            { limit: 21, backward: false, cursor: null },
+            { withCategories: true, withTotal: true },
+          ),
+        '(analyze, costs off, timing off)',
+      );
+      expect(text).toMatch(/Index Scan( Backward)? using expenses_user_date_idx/);
+      expect(text).not.toMatch(/Sort/);
+      const aggregates = text.split('\n').filter((line) => line.includes('Aggregate'));
+      expect(aggregates.length).toBeGreaterThan(0);
+      for (const line of aggregates) expect(line).toMatch(/loops=1\)|never executed/);
+    });
+
+    it("a category's page uses the category index", async () => {
+      const [category] =
+        await pool`select category_id as id from expenses where category_id is not null limit 1`;
+      const text = await plan((db) =>
+        pageExpensesByOwner(db, 'category', [category?.id], {}, 'DATE_DESC', {
+          limit: 6,
+          backward: true,
           cursor: null,
         }),
       );
-      expect(text).toMatch(/Index Scan( Backward)? using expenses_user_\w+_idx/);
+      expect(text).toMatch(/Index Scan( Backward)? using expenses_category_date_idx/);
       expect(text).not.toMatch(/Sort/);
-    },
-  );
-
-  it('a page 15,000 rows deep starts at the cursor in the index', async () => {
-    const [deep] =
-      await pool`select expense_date::text as d, id from expenses where user_id = ${userId}
-      order by expense_date desc, id desc offset 15000 limit 1`;
-    const text = await plan((db) =>
-      pageExpensesByOwner(db, 'user', [userId], {}, 'DATE_DESC', {
-        limit: 21,
-        backward: false,
-        cursor: { value: deep?.d, id: deep?.id },
-      }),
-    );
-    expect(text).toMatch(/Index Cond: \(\(user_id = o\.id\) AND \(ROW\(expense_date, id\) < ROW/);
-    expect(text).not.toMatch(/Sort/);
-  });
-
-  it('a page with its categories and total counts once per owner, not once per row', async () => {
-    const text = await plan(
-      (db) =>
-        pageExpensesByOwner(
-          db,
-          'user',
-          [userId],
-          {},
-          'DATE_DESC',
-          { limit: 21, backward: false, cursor: null },
-          { withCategories: true, withTotal: true },
-        ),
-      '(analyze, costs off, timing off)',
-    );
-    expect(text).toMatch(/Index Scan( Backward)? using expenses_user_date_idx/);
-    expect(text).not.toMatch(/Sort/);
-    const aggregates = text.split('\n').filter((line) => line.includes('Aggregate'));
-    expect(aggregates.length).toBeGreaterThan(0);
-    for (const line of aggregates) expect(line).toMatch(/loops=1\)|never executed/);
-  });
-
-  it("a category's page uses the category index", async () => {
-    const [category] =
-      await pool`select category_id as id from expenses where category_id is not null limit 1`;
-    const text = await plan((db) =>
-      pageExpensesByOwner(db, 'category', [category?.id], {}, 'DATE_DESC', {
-        limit: 6,
-        backward: true,
-        cursor: null,
-      }),
-    );
-    expect(text).toMatch(/Index Scan( Backward)? using expenses_category_date_idx/);
-    expect(text).not.toMatch(/Sort/);
-  });
-});
+    });
+  },
+);
