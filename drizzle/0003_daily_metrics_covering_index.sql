@@ -1,0 +1,1 @@
+CREATE INDEX "daily_metrics_user_day_figures_idx" ON "daily_metrics" USING btree ("user_id","day","category_id","count","total");
