@@ -115,6 +115,7 @@ const start = async (env: Record<string, string>) => {
   return gateway;
 };
 const notes: string[] = [];
+const processes = os.availableParallelism();
 
 try {
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
@@ -137,9 +138,19 @@ try {
   await sql.end();
 
   console.log('Starting gateways…');
-  const cacheOn = await start({ CACHE_ENABLED: 'true' });
-  const cacheOff = await start({ CACHE_ENABLED: 'false' });
-  const naive = await start({ CACHE_ENABLED: 'false', LOADERS: 'off' });
+  // The measured gateways run a process per core (WEB_CONCURRENCY), as a deployment on this
+  // machine would. Clustering the cache needs Redis (each process has its own L1).
+  const cluster = { WEB_CONCURRENCY: String(processes) };
+  const cacheOn = await start(
+    config.redisUrl ? { CACHE_ENABLED: 'true', ...cluster } : { CACHE_ENABLED: 'true' },
+  );
+  if (!config.redisUrl) {
+    notes.push(
+      'The cache-on gateway ran one process: REDIS_URL is unset, and WEB_CONCURRENCY > 1 needs it.',
+    );
+  }
+  const cacheOff = await start({ CACHE_ENABLED: 'false', ...cluster });
+  const naive = await start({ CACHE_ENABLED: 'false', LOADERS: 'off', ...cluster });
 
   console.log('Preparing fixtures…');
   const user1 = (await logIn(cacheOff.base, `user1@${SEED_EMAIL_DOMAIN}`)) as string;
@@ -509,7 +520,7 @@ try {
   const result: RunResult = {
     startedAt: new Date().toISOString(),
     quick,
-    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator, gateways and Postgres share it`,
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator, gateways (WEB_CONCURRENCY=${processes}; cache-on: ${config.redisUrl ? `${processes}, with Redis` : '1, no Redis'}) and Postgres share it`,
     sqlSource,
     measurements,
     comparisons,

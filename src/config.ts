@@ -45,6 +45,13 @@ export interface Config {
     readonly poolWaitMs: number;
   };
   /**
+   * `WEB_CONCURRENCY`: server processes sharing the port (node:cluster, one per core is usual).
+   * Above 1 it needs DATABASE_URL (one embedded Postgres cannot be started by several
+   * processes) and, while the cache or rate limiting is on, REDIS_URL: each process keeps its
+   * own L1 and buckets, which only Redis keeps consistent across them. @default 1
+   */
+  readonly webConcurrency: number;
+  /**
    * `REQUEST_TIMEOUT_MS`: a GraphQL operation still running after this is answered with TIMEOUT
    * (504) and its SQL is cancelled. @default 10000
    */
@@ -232,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
       ),
       poolWaitMs: int(env, 'DB_POOL_WAIT_MS', 2000, 1),
     },
+    webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10_000, 1),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     rateLimit: {
@@ -285,5 +293,15 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     loaders: oneOf(env, 'LOADERS', ['on', 'off'], 'on'),
   };
+  if (config.webConcurrency > 1) {
+    if (!config.databaseUrl) {
+      throw new ConfigError('WEB_CONCURRENCY > 1 needs DATABASE_URL (not the embedded Postgres)');
+    }
+    if (!config.redisUrl && (config.cache.enabled || config.rateLimit.enabled)) {
+      throw new ConfigError(
+        'WEB_CONCURRENCY > 1 needs REDIS_URL while CACHE_ENABLED or RATE_LIMIT_ENABLED is on',
+      );
+    }
+  }
   return Object.freeze(config);
 }

@@ -48,6 +48,8 @@ function createJobMetrics(
   if (queueStats) {
     new Gauge({
       name: 'jobs_in_queue',
+      // Every cluster process reads the same queue: one reading, not their sum.
+      aggregator: 'first',
       help: 'graphile-worker jobs by task and state (queued: waiting or scheduled, running: locked)',
       labelNames: ['task', 'state'],
       registers: [registry],
@@ -117,6 +119,8 @@ function createCacheMetrics(registry: Registry): CacheMetrics {
     help: 'hits / (hits + misses) by level since start',
     labelNames: ['level'],
     registers: [registry],
+    // Across cluster processes: their mean (a ratio does not add up).
+    aggregator: 'average',
     async collect() {
       const sum = async (counter: Counter<'level' | 'kind'>, level: string) =>
         (await counter.get()).values

@@ -31,9 +31,25 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ WEB_CONCURRENCY: '0' }, 'WEB_CONCURRENCY'],
+    [{ WEB_CONCURRENCY: '2', CACHE_ENABLED: 'false', RATE_LIMIT_ENABLED: 'false' }, 'DATABASE_URL'],
+    [
+      { WEB_CONCURRENCY: '2', DATABASE_URL: 'postgres://x/y', RATE_LIMIT_ENABLED: 'false' },
+      'REDIS_URL',
+    ],
+    [{ WEB_CONCURRENCY: '2', DATABASE_URL: 'postgres://x/y', CACHE_ENABLED: 'false' }, 'REDIS_URL'],
+    [{ DB_PLAN_CACHE_MODE: 'sometimes' }, 'DB_PLAN_CACHE_MODE'],
   ])('names the bad variable in %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('runs several processes with a database and, for the cache and rate limits, Redis', () => {
+    const base = { WEB_CONCURRENCY: '2', DATABASE_URL: 'postgres://x/y' };
+    expect(loadConfig({ ...base, REDIS_URL: 'redis://r:6379' }).webConcurrency).toBe(2);
+    expect(
+      loadConfig({ ...base, CACHE_ENABLED: 'false', RATE_LIMIT_ENABLED: 'false' }).webConcurrency,
+    ).toBe(2);
   });
 
   it('accepts production with a long secret', () => {

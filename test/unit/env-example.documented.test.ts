@@ -6,7 +6,7 @@ it('.env.example lists every variable config.ts reads', async () => {
   const example = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
   const read = new Set([
     ...[...config.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]),
-    ...[...config.matchAll(/\(env, '([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]),
+    ...[...config.matchAll(/\(\s*env,\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]),
   ]);
   const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
   expect(read.size).toBeGreaterThan(30);

@@ -35,13 +35,7 @@ export const dailyMetrics = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.day, t.categoryId] }),
-    index('daily_metrics_user_day_figures_idx').on(
-      t.userId,
-      t.day,
-      t.categoryId,
-      t.count,
-      t.total,
-    ),
+    index('daily_metrics_user_day_figures_idx').on(t.userId, t.day, t.categoryId, t.count, t.total),
   ],
 );
 

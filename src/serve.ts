@@ -1,0 +1,59 @@
+/**
+ * One server process: build the app, listen, stop cleanly on SIGINT/SIGTERM (or when the cluster
+ * primary says so, or goes away).
+ */
+import cluster from 'node:cluster';
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { SHUTDOWN_MESSAGE, shareMetrics } from './cluster/messages.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { startTracing } from './telemetry.js';
+
+/** In-flight requests get this long to finish before the pools close under them. */
+const DRAIN_MS = 10_000;
+
+export async function serve(config: Config, log: Logger): Promise<void> {
+  const tracing = startTracing(config.telemetry);
+  const app = await createApp(config, log);
+  if (cluster.isWorker) shareMetrics(app.metrics.registry);
+  const server = createServer(app.handle);
+  server.listen(config.port, config.host, () => {
+    if (cluster.isWorker && cluster.worker?.id !== 1) return;
+    log.info(
+      `Ledgerline GraphQL (GraphiQL in a browser) at http://${config.host}:${config.port}/graphql`,
+    );
+  });
+
+  let stopping = false;
+  async function shutdown(reason: string) {
+    if (stopping) {
+      // The primary's request repeats a signal the terminal already sent the whole group.
+      if (reason === 'primary') return;
+      log.warn({ reason }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ reason }, 'shutting down: /ready is 503, no new connections, draining requests');
+    app.beginShutdown();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+    server.closeAllConnections();
+    // Then the worker stops taking jobs and finishes running ones; pools, Redis and an embedded
+    // Postgres close in that order.
+    await app.stop();
+    await tracing?.shutdown();
+    log.info('stopped');
+    process.exit(0);
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (cluster.isWorker) {
+    process.on('message', (message) => {
+      if (message === SHUTDOWN_MESSAGE) void shutdown('primary');
+    });
+    // The primary died without telling us: nobody hands us connections any more.
+    process.on('disconnect', () => void shutdown('primary'));
+  }
+}
