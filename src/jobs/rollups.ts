@@ -6,7 +6,21 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { markDaysDirtySql } from '../db/queries/daily-metrics.js';
-import { addJobsSql } from './enqueue.js';
+import { addJobsSql, type JobSpec } from './enqueue.js';
+
+/** The debounced update_daily_metrics job of each day (keyed per user and day). */
+export function rollupJobs(
+  userId: number,
+  days: readonly string[],
+  debounceMs: number,
+): JobSpec<'update_daily_metrics'>[] {
+  return [...new Set(days)].map((day) => ({
+    task: 'update_daily_metrics',
+    payload: { userId, day },
+    jobKey: `update_daily_metrics:${userId}:${day}`,
+    runAfterMs: debounceMs,
+  }));
+}
 
 /** Marks the days dirty and queues their rollups: one statement (the mark as a CTE). */
 export async function expensesChanged(
@@ -17,14 +31,8 @@ export async function expensesChanged(
 ): Promise<void> {
   const unique = [...new Set(days)];
   if (unique.length === 0) return;
-  const jobs = addJobsSql(
-    unique.map((day) => ({
-      task: 'update_daily_metrics' as const,
-      payload: { userId, day },
-      jobKey: `update_daily_metrics:${userId}:${day}`,
-      runAfterMs: debounceMs,
-    })),
-  );
   // A data-modifying WITH runs whether or not the main statement reads it.
-  await db.execute(sql`with dirty as (${markDaysDirtySql(userId, unique)}) ${jobs}`);
+  await db.execute(sql`
+    with dirty as (${markDaysDirtySql(userId, unique)})
+    ${addJobsSql(rollupJobs(userId, unique, debounceMs))}`);
 }

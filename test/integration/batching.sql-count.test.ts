@@ -142,25 +142,60 @@ describe('DataLoader batching', () => {
     ]);
   });
 
-  it('creates an expense in four statements, marking its day dirty and queueing its rollup', async () => {
+  it('creates an expense in three statements, marking its day dirty and queueing its rollup', async () => {
     const { token, id } = await uncached.signUp();
     const category = (await uncached.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer.categories
       .nodes[0].id;
     const input = { amount: '4.20', description: 'tea', date: '2026-04-01', categoryId: category };
     const res = await uncached.gqlCounted(CREATE_EXPENSE, { input }, token);
     expect(res.errors).toBeUndefined();
-    // The user's currency, the category check, the insert, and the dirty mark with its job.
-    expect(res.sql).toBe(4);
+    // The user's currency, the category check, and one write: the insert, the dirty mark and its
+    // job (no BEGIN/COMMIT around them).
+    expect(res.sql).toBe(3);
     const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
     const [state] = await withSql(
       uncached.databaseUrl,
       (sql) => sql`select
+        (select count(*)::int from expenses where user_id = ${userId}) as expenses,
         (select count(*)::int from daily_metrics_dirty
           where user_id = ${userId} and day = '2026-04-01') as dirty,
         (select count(*)::int from graphile_worker.jobs
-          where key = ${`update_daily_metrics:${userId}:2026-04-01`}) as jobs`,
+          where key = ${`update_daily_metrics:${userId}:2026-04-01`}) as jobs,
+        (select count(*)::int from graphile_worker.jobs where key in (
+          select 'suggest_category:' || id from expenses where user_id = ${userId})) as suggestions`,
     );
-    expect(state).toEqual({ dirty: 1, jobs: 1 });
+    expect(state).toEqual({ expenses: 1, dirty: 1, jobs: 1, suggestions: 0 });
+  });
+
+  it('creates uncategorized expenses over two days in one write, with a suggestion job each', async () => {
+    const { token, id } = await uncached.signUp();
+    const expenses = [
+      { amount: '1.00', description: 'bus', date: '2026-04-01' },
+      { amount: '2.00', description: 'tram', date: '2026-04-02' },
+      { amount: '3.00', description: 'taxi', date: '2026-04-02' },
+    ];
+    const res = await uncached.gqlCounted(CREATE_EXPENSES, { input: { expenses } }, token);
+    expect(res.errors).toBeUndefined();
+    // The user's currency and the write.
+    expect(res.sql).toBe(2);
+    const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+    const rows = await withSql(
+      uncached.databaseUrl,
+      (sql) => sql`select e.description, e.id::text as id, j.payload->>'expenseId' as "expenseId"
+        from expenses e
+        left join graphile_worker._private_jobs j on j.key = 'suggest_category:' || e.id
+        where e.user_id = ${userId} order by e.id`,
+    );
+    expect(rows.map((row) => row.description)).toEqual(['bus', 'tram', 'taxi']);
+    for (const row of rows) expect(row.expenseId).toBe(row.id);
+    const [marks] = await withSql(
+      uncached.databaseUrl,
+      (sql) => sql`select
+        (select count(*)::int from daily_metrics_dirty where user_id = ${userId}) as dirty,
+        (select count(*)::int from graphile_worker.jobs
+          where key like ${`update_daily_metrics:${userId}:%`}) as rollups`,
+    );
+    expect(marks).toEqual({ dirty: 2, rollups: 2 });
   });
 
   it('the naive path (LOADERS=off) pays per row, which is what batching removes', async () => {

@@ -255,15 +255,12 @@ export type NewExpense = Omit<
 > & { userId: number };
 
 /**
- * Inserts rows in one statement, returned in input order. The rows travel as one JSON parameter
- * expanded by json_to_recordset: Drizzle's multi-row VALUES builder spent about 30% of a bulk
- * request's CPU assembling 8,000 placeholders for 1,000 rows.
+ * The INSERT of `rows` (returning the row columns), for a statement that folds it in as a WITH
+ * clause (jobs/expense-inserts.ts). The rows travel as one JSON parameter expanded by
+ * json_to_recordset: Drizzle's multi-row VALUES builder spent about 30% of a bulk request's CPU
+ * assembling 8,000 placeholders for 1,000 rows.
  */
-export async function insertExpenses(
-  db: Executor,
-  rows: readonly NewExpense[],
-): Promise<ExpenseRow[]> {
-  if (rows.length === 0) return [];
+export function insertExpensesSql(rows: readonly NewExpense[]): SQL {
   const payload = JSON.stringify(
     rows.map((row) => ({
       user_id: row.userId,
@@ -276,16 +273,14 @@ export async function insertExpenses(
       category_source: row.categorySource,
     })),
   );
-  const inserted = await db.execute<ExpenseRow>(sql`
+  return sql`
     insert into expenses as e
       (user_id, category_id, amount, currency, description, merchant, expense_date, category_source)
     select user_id, category_id, amount, currency, description, merchant, expense_date, category_source
     from json_to_recordset(${payload}::json) as r (
       user_id bigint, category_id bigint, amount numeric, currency text, description text,
       merchant text, expense_date date, category_source category_source)
-    returning ${columns}`);
-  // Identity values follow the order rows were read from the JSON array, i.e. input order.
-  return [...inserted].sort((a, b) => a.id - b.id);
+    returning ${columns}`;
 }
 
 export type ExpensePatch = Partial<

@@ -2,14 +2,12 @@ import type { Context, Viewer } from '../../context.js';
 import {
   deleteExpense,
   type ExpensePatch,
-  insertExpenses,
   type NewExpense,
   updateExpense,
 } from '../../db/queries/expenses.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
-import { enqueue } from '../../jobs/enqueue.js';
+import { insertExpensesWithJobs } from '../../jobs/expense-inserts.js';
 import { expensesChanged } from '../../jobs/rollups.js';
-import { suggestionJobs } from '../../jobs/suggestion-jobs.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -145,18 +143,8 @@ async function createAll(
   const rows = inputs.map((input, i) => toNewExpense(input, viewer, user.currency, prefix(i)));
   const categoryIds = rows.flatMap((row) => (row.categoryId == null ? [] : [row.categoryId]));
   if (categoryIds.length > 0) await requireOwnCategories(ctx, viewer, categoryIds);
-  // One multi-row INSERT and, in the same transaction, a suggestion job per uncategorized row.
-  const created = await ctx.db.transaction(async (tx) => {
-    const inserted = await insertExpenses(tx, rows);
-    await enqueue(tx, suggestionJobs(inserted));
-    await expensesChanged(
-      tx,
-      viewer.id,
-      inserted.map((row) => row.expenseDate),
-      debounce(ctx),
-    );
-    return inserted;
-  });
+  // One statement: the rows, their suggestion jobs, the dirty days and their rollup jobs.
+  const created = await insertExpensesWithJobs(ctx.db, viewer.id, rows, debounce(ctx));
   for (const row of created) ctx.loaders.expenseById.prime(row.id, row);
   return created;
 }

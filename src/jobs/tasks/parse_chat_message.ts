@@ -4,15 +4,12 @@
  * finds the record and returns the same expense.
  */
 import { eq } from 'drizzle-orm';
-import { insertExpenses } from '../../db/queries/expenses.js';
 import { jobs } from '../../db/schema/jobs.js';
 import { users } from '../../db/schema/users.js';
 import { encodeGlobalId } from '../../ids.js';
 import { parseChatMessage } from '../chat-parser.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
-import { enqueue } from '../enqueue.js';
-import { expensesChanged } from '../rollups.js';
-import { suggestionJobs } from '../suggestion-jobs.js';
+import { insertExpensesWithJobs } from '../expense-inserts.js';
 
 export const parseChatMessageTask = defineTask(
   'parse_chat_message',
@@ -34,26 +31,24 @@ export const parseChatMessageTask = defineTask(
         .from(users)
         .where(eq(users.id, userId));
       if (!user) throw new PermanentJobError('The user no longer exists');
-      const [expense] = await insertExpenses(tx, [
-        {
-          userId,
-          amount: parsed.expense.amount,
-          currency: parsed.expense.currency ?? user.currency,
-          description: parsed.expense.description,
-          merchant: parsed.expense.merchant,
-          expenseDate: parsed.expense.date,
-          categoryId: null,
-          categorySource: 'PENDING',
-        },
-      ]);
-      if (!expense) throw new Error('insert returned no expense');
-      await enqueue(tx, suggestionJobs([expense]));
-      await expensesChanged(
+      const [expense] = await insertExpensesWithJobs(
         tx,
         userId,
-        [expense.expenseDate],
+        [
+          {
+            userId,
+            amount: parsed.expense.amount,
+            currency: parsed.expense.currency ?? user.currency,
+            description: parsed.expense.description,
+            merchant: parsed.expense.merchant,
+            expenseDate: parsed.expense.date,
+            categoryId: null,
+            categorySource: 'PENDING',
+          },
+        ],
         runtime.config.worker.metricsDebounceMs,
       );
+      if (!expense) throw new Error('insert returned no expense');
       await tx
         .update(jobs)
         .set({ result: { expenseDbId: expense.id } })
