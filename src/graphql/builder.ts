@@ -29,6 +29,11 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
     // The connection field already multiplies by the page size; edges/nodes must not again.
     nodesOnConnection: { complexity: { field: 1, multiplier: 1 } },
+    // The far-side flags may be promises (pagination.ts). The compiled executor (graphql-jit)
+    // inlines fields that only expose a property and does not await them; marking them as not
+    // plain exposures keeps Pothos' resolver on them, which it awaits like any resolver's.
+    hasNextPageFieldOptions: { extensions: { pothosExposedField: null } },
+    hasPreviousPageFieldOptions: { extensions: { pothosExposedField: null } },
     decodeGlobalID: (globalID) => {
       const parsed = parseGlobalId(globalID);
       if (!parsed) throw badInput(`"${globalID}" is not a valid ID`, 'id');
