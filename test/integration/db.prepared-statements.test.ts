@@ -74,6 +74,13 @@ describe('prepared statements', () => {
     },
   );
 
+  it('turns off Postgres JIT, which would compile every execution of a costly generic plan', async () => {
+    const [row] = await withOneConnection({}, (guarded) =>
+      guarded.execute<{ jit: string }>(sql`select current_setting('jit') as jit`),
+    );
+    expect(row).toEqual({ jit: 'off' });
+  });
+
   it('prepares nothing with DB_PREPARE=false', async () => {
     const texts = await withOneConnection({ DB_PREPARE: 'false' }, async (guarded) => {
       await findUsersByIds(guarded, [1, 2]);
