@@ -7,6 +7,7 @@ import type DataLoader from 'dataloader';
 import type { EntityCache, EntityType } from '../cache/entities.js';
 import type { Executor } from '../db/client.js';
 import {
+  type CategoryPageExtras,
   countCategoriesByUser,
   findCategoriesByIds,
   keywordsByCategory,
@@ -32,6 +33,12 @@ import type { ExportRow } from '../db/schema/exports.js';
 import type { JobRow } from '../db/schema/jobs.js';
 import type { UserRow } from '../db/schema/users.js';
 import { createByIdLoader, createGroupedLoader, createMapLoader } from './grouped-loader.js';
+
+export interface CategoryListParams {
+  readonly window: KeysetWindow;
+  /** What the page statement brings along (the selection shows keywords). */
+  readonly include?: CategoryPageExtras;
+}
 
 export interface ExpenseListParams {
   readonly owner: ExpenseOwner;
@@ -64,7 +71,7 @@ export interface Loaders {
   readonly exportById: DataLoader<number, ExportRow | null>;
   readonly keywordsByCategory: DataLoader<number, string[]>;
   readonly categoriesByUser: DataLoader<
-    { ownerId: number; window: KeysetWindow },
+    CategoryListParams & { ownerId: number },
     CategoryRow[],
     string
   >;
@@ -153,11 +160,12 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
       ),
     categoriesByUser: () =>
       createGroupedLoader(
-        async (ids, { window }: { window: KeysetWindow }) => {
-          const pages = await pageCategoriesByUser(db, ids, window);
+        async (ids, { window, include }: CategoryListParams) => {
+          const { pages, keywords } = await pageCategoriesByUser(db, ids, window, include);
           for (const rows of pages.values()) {
             for (const row of rows) loaders.categoryById.prime(row.id, row);
           }
+          for (const [id, words] of keywords) loaders.keywordsByCategory.prime(id, words);
           return pages;
         },
         (): CategoryRow[] => [],

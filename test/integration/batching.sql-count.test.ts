@@ -142,6 +142,33 @@ describe('DataLoader batching', () => {
     ]);
   });
 
+  it('pages categories with their keywords in one statement (aggregated, alphabetical)', async () => {
+    const { token } = await uncached.signUp();
+    const created = await uncached.gql(
+      CREATE_CATEGORY,
+      { input: { name: 'Pets', keywords: ['vet', 'kibble', 'Leash'] } },
+      token,
+    );
+    expect(created.errors).toBeUndefined();
+    await uncached.gql(CREATE_CATEGORY, { input: { name: 'Bare' } }, token);
+    const query = `{ viewer { categories(first: 50) {
+      nodes { name keywords }
+      edges { node { id keywords } }
+    } } }`;
+    const res = await uncached.gqlCounted(query, {}, token);
+    expect(res.errors).toBeUndefined();
+    expect(res.sql).toBe(1);
+    const nodes = res.data?.viewer.categories.nodes as { name: string; keywords: string[] }[];
+    const byName = new Map(nodes.map((node) => [node.name, node.keywords]));
+    expect(byName.get('Pets')).toEqual(created.data?.createCategory.category.keywords);
+    expect(byName.get('Pets')).toEqual([...(byName.get('Pets') ?? [])].sort());
+    expect(byName.get('Pets')).toHaveLength(3);
+    expect(byName.get('Bare')).toEqual([]);
+    // Without keywords in the selection the statement does not aggregate them.
+    const plain = await uncached.gqlCounted(VIEWER_CATEGORIES, {}, token);
+    expect(plain.sql).toBe(1);
+  });
+
   it('creates an expense in three statements, marking its day dirty and queueing its rollup', async () => {
     const { token, id } = await uncached.signUp();
     const category = (await uncached.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer.categories

@@ -19,22 +19,43 @@ const columns = sql.raw(
    c.updated_at as "updatedAt"`,
 );
 
+export interface CategoryPageExtras {
+  /** Each category's keywords (alphabetically), aggregated in the same statement. */
+  readonly withKeywords?: boolean;
+}
+
+export interface CategoryPages {
+  readonly pages: Map<number, CategoryRow[]>;
+  /** Keywords by category id, when asked for (`withKeywords`). */
+  readonly keywords: Map<number, string[]>;
+}
+
 /** One page of categories (in creation order) for each user, in one statement. */
 export async function pageCategoriesByUser(
   db: Executor,
   userIds: readonly number[],
   window: KeysetWindow,
-): Promise<Map<number, CategoryRow[]>> {
-  const rows = await db.execute<CategoryRow & { owner: number }>(sql`
+  include: CategoryPageExtras = {},
+): Promise<CategoryPages> {
+  const { withKeywords = false } = include;
+  const rows = await db.execute<CategoryRow & { owner: number; keywords?: string[] }>(sql`
     select o.id as owner, p.*
     from unnest(${bigintArray(userIds)}) as o(id)
     cross join lateral (
-      select ${columns} from categories c
+      select ${columns}${
+        withKeywords
+          ? sql`, array(select k.keyword from category_keywords k
+                        where k.category_id = c.id order by k.keyword) as keywords`
+          : sql``
+      }
+      from categories c
       where c.user_id = o.id and ${keysetCondition(byId, window)}
       order by ${keysetOrderBy(byId, window.backward)}
       limit ${window.limit}
     ) p`);
-  return groupPages(rows, userIds, window.backward, (row) => ({
+  const keywords = new Map<number, string[]>();
+  if (withKeywords) for (const row of rows) keywords.set(row.id, row.keywords ?? []);
+  const pages = groupPages(rows, userIds, window.backward, (row) => ({
     id: row.id,
     userId: row.userId,
     name: row.name,
@@ -42,6 +63,7 @@ export async function pageCategoriesByUser(
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   }));
+  return { pages, keywords };
 }
 
 export async function countCategoriesByUser(

@@ -2,7 +2,7 @@ import { DUMMY_HASH, hashPassword, verifyPassword } from '../../auth/password.js
 import type { Role } from '../../auth/tokens.js';
 import type { Context } from '../../context.js';
 import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
-import { insertCategories } from '../../db/queries/categories.js';
+import { type CategoryPageExtras, insertCategories } from '../../db/queries/categories.js';
 import { markCovered } from '../../db/queries/daily-metrics.js';
 import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
@@ -20,7 +20,7 @@ import {
   parseConnectionArgs,
 } from '../pagination.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
-import { selectsOnly } from '../selection.js';
+import { selects, selectsOnly } from '../selection.js';
 import * as check from '../validate.js';
 import { CategoryConnection } from './category.js';
 import { ExpenseConnection } from './expense.js';
@@ -39,12 +39,15 @@ builder.node(UserRef, {
       {
         type: CategoryRef,
         complexity: connectionComplexity,
-        resolve: async (user, args, ctx) => {
+        resolve: async (user, args, ctx, info) => {
           const page = parseConnectionArgs(args, 'id');
-          const load = (window: typeof page.window) =>
-            ctx.loaders.categoriesByUser.load({ ownerId: user.id, window });
+          const load = (window: typeof page.window, include?: CategoryPageExtras) =>
+            ctx.loaders.categoriesByUser.load({ ownerId: user.id, window, include });
+          // The page statement aggregates the keywords when the selection shows them.
+          const withKeywords =
+            selects(info, ['nodes', 'keywords']) || selects(info, ['edges', 'node', 'keywords']);
           return buildConnection(
-            await load(page.window),
+            await load(page.window, withKeywords ? { withKeywords } : undefined),
             page,
             (category) => encodeCursor('id', category.id, category.id),
             async () => (await load(beyondCursorWindow(page))).length > 0,
