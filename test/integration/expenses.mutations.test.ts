@@ -127,6 +127,25 @@ describe('createExpense', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('answers NOT_FOUND for a token whose user was deleted since, writing nothing', async () => {
+    const gone = await t.signUp();
+    const dbId = Number(Buffer.from(gone.id, 'base64').toString().split(':')[1]);
+    await withSql(t.databaseUrl, (sql) => sql`delete from users where id = ${dbId}`);
+    const before = await expenseCount();
+    const res = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '1.00', description: 'ghost' } },
+      gone.token,
+    );
+    expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(await expenseCount()).toBe(before);
+    const [marks] = await withSql(
+      t.databaseUrl,
+      (sql) => sql`select count(*)::int as n from daily_metrics_dirty where user_id = ${dbId}`,
+    );
+    expect(marks).toEqual({ n: 0 });
+  });
+
   it('needs a logged-in user', async () => {
     const res = await t.gql(CREATE_EXPENSE, { input: { amount: '1.00', description: 'x' } });
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -150,8 +169,10 @@ describe('createExpenses (bulk)', () => {
       amount: '50.99',
     });
     expect(await expenseCount()).toBe(before + 1000);
-    // user lookup (currency), category ownership check, the insert, the suggestion jobs.
-    expect(res.sql).toBeLessThanOrEqual(4);
+    // One write (rows, jobs, dirty days), and the category ownership check unless the entity
+    // cache already holds the category.
+    expect(res.sql).toBeGreaterThanOrEqual(1);
+    expect(res.sql).toBeLessThanOrEqual(2);
     // Every row comes back in input order with its own values.
     const back = res.data?.createExpenses.expenses as { description: string; amount: string }[];
     expect(back.map((e) => e.description)).toEqual(expenses.map((e) => e.description));

@@ -251,18 +251,23 @@ export async function findExpensesByIds(
 
 export type NewExpense = Omit<
   typeof expenses.$inferInsert,
-  'id' | 'createdAt' | 'updatedAt' | 'userId'
-> & { userId: number };
+  'id' | 'createdAt' | 'updatedAt' | 'userId' | 'currency'
+> & {
+  userId: number;
+  /** null: the user's own currency, read in the same statement. */
+  currency: string | null;
+};
 
 /**
- * The INSERT of `rows` (returning the row columns), for a statement that folds it in as a WITH
- * clause (jobs/expense-inserts.ts). The rows travel as one JSON parameter expanded by
+ * The INSERT of `rows` (returning the row columns; identity values in input order), for a
+ * statement that folds it in as a WITH clause (jobs/expense-inserts.ts). The rows travel as one JSON parameter expanded by
  * json_to_recordset: Drizzle's multi-row VALUES builder spent about 30% of a bulk request's CPU
  * assembling 8,000 placeholders for 1,000 rows.
  */
 export function insertExpensesSql(rows: readonly NewExpense[]): SQL {
   const payload = JSON.stringify(
-    rows.map((row) => ({
+    rows.map((row, n) => ({
+      n,
       user_id: row.userId,
       category_id: row.categoryId ?? null,
       amount: row.amount,
@@ -273,13 +278,18 @@ export function insertExpensesSql(rows: readonly NewExpense[]): SQL {
       category_source: row.categorySource,
     })),
   );
+  // The join reads the user's currency (and inserts nothing for a user that does not exist);
+  // `order by r.n` keeps identity values in input order, whatever order the join produces.
   return sql`
     insert into expenses as e
       (user_id, category_id, amount, currency, description, merchant, expense_date, category_source)
-    select user_id, category_id, amount, currency, description, merchant, expense_date, category_source
+    select r.user_id, r.category_id, r.amount, coalesce(r.currency, u.currency), r.description,
+      r.merchant, r.expense_date, r.category_source
     from json_to_recordset(${payload}::json) as r (
-      user_id bigint, category_id bigint, amount numeric, currency text, description text,
+      n int, user_id bigint, category_id bigint, amount numeric, currency text, description text,
       merchant text, expense_date date, category_source category_source)
+    join users u on u.id = r.user_id
+    order by r.n
     returning ${columns}`;
 }
 

@@ -14,6 +14,7 @@ import { countedConnection } from '../connections.js';
 import { badInput, notFound } from '../errors.js';
 import { requireId } from '../global-id.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
+import { userForSelection } from '../user-row.js';
 import * as check from '../validate.js';
 import { CategorySourceEnum } from './category-source.js';
 import { DeleteInput, DeletePayload } from './delete-payload.js';
@@ -42,8 +43,9 @@ builder.node(ExpenseRef, {
     }),
     user: t.field({
       type: UserRef,
-      resolve: async (expense, _args, ctx) => {
-        const user = await ctx.loaders.userById.load(expense.userId);
+      resolve: async (expense, _args, ctx, info) => {
+        // The foreign key holds the id; the row is read only for its columns.
+        const user = await userForSelection(ctx, expense.userId, info);
         if (!user) throw new Error(`expense ${expense.id} has no user`);
         return user;
       },
@@ -112,19 +114,14 @@ async function requireOwnCategories(ctx: Context, viewer: Viewer, ids: readonly 
 }
 
 /** Validates one input into a row; `at` prefixes field names in errors (e.g. "expenses[3]."). */
-function toNewExpense(
-  input: CreateInput,
-  viewer: Viewer,
-  userCurrency: string,
-  at: string,
-): NewExpense {
+function toNewExpense(input: CreateInput, viewer: Viewer, at: string): NewExpense {
   const categoryId =
     input.categoryId == null ? null : requireId(input.categoryId, 'Category', `${at}categoryId`);
   return {
     userId: viewer.id,
     amount: check.positiveAmount(input.amount, `${at}amount`),
     description: check.text(input.description, `${at}description`, 500),
-    currency: check.currency(input.currency ?? userCurrency, `${at}currency`),
+    currency: input.currency == null ? null : check.currency(input.currency, `${at}currency`),
     merchant: check.optionalText(input.merchant ?? null, `${at}merchant`, 200),
     expenseDate: input.date ?? check.today(),
     categoryId,
@@ -138,13 +135,20 @@ async function createAll(
   prefix: (i: number) => string,
 ) {
   const viewer = requireViewer(ctx);
-  const user = await ctx.loaders.userById.load(viewer.id);
-  if (!user) throw notFound('User');
-  const rows = inputs.map((input, i) => toNewExpense(input, viewer, user.currency, prefix(i)));
+  const rows = inputs.map((input, i) => toNewExpense(input, viewer, prefix(i)));
   const categoryIds = rows.flatMap((row) => (row.categoryId == null ? [] : [row.categoryId]));
   if (categoryIds.length > 0) await requireOwnCategories(ctx, viewer, categoryIds);
-  // One statement: the rows, their suggestion jobs, the dirty days and their rollup jobs.
-  const created = await insertExpensesWithJobs(ctx.db, viewer.id, rows, debounce(ctx));
+  // One statement: the rows (in the user's currency unless given), their suggestion jobs, the
+  // dirty days and their rollup jobs.
+  let created: ExpenseRow[];
+  try {
+    created = await insertExpensesWithJobs(ctx.db, viewer.id, rows, debounce(ctx));
+  } catch (error) {
+    // A valid token of a user deleted since: nothing was written.
+    if (check.violatedForeignKey(error)?.endsWith('_user_id_users_id_fk')) throw notFound('User');
+    throw error;
+  }
+  if (created.length === 0) throw notFound('User');
   for (const row of created) ctx.loaders.expenseById.prime(row.id, row);
   return created;
 }

@@ -20,7 +20,8 @@ import {
   parseConnectionArgs,
 } from '../pagination.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
-import { selects, selectsOnly } from '../selection.js';
+import { selects } from '../selection.js';
+import { userForSelection } from '../user-row.js';
 import * as check from '../validate.js';
 import { CategoryConnection } from './category.js';
 import { ExpenseConnection } from './expense.js';
@@ -74,17 +75,6 @@ builder.node(UserRef, {
 
 const UserConnection = countedConnection(UserRef, 'UserConnection');
 
-/** User fields that read only `id` from the row (relations keyed by the user). */
-const ID_ONLY_FIELDS: ReadonlySet<string> = new Set([
-  '__typename',
-  'id',
-  'categories',
-  'expenses',
-  'summary',
-  'dailyMetrics',
-  'exports',
-]);
-
 builder.queryFields((t) => ({
   viewer: t.field({
     type: UserRef,
@@ -92,10 +82,9 @@ builder.queryFields((t) => ({
     description: 'The logged-in user; null when anonymous.',
     resolve: async (_root, _args, ctx, info) => {
       if (!ctx.viewer) return null;
-      // The verified token carries the id, and the relations need nothing else: no statement
-      // for the user's row unless one of its columns is asked for.
-      if (selectsOnly(info, ID_ONLY_FIELDS)) return { id: ctx.viewer.id } as UserRow;
-      return ctx.loaders.userById.load(ctx.viewer.id);
+      // The verified token carries the id: no statement for the user's row unless one of its
+      // columns is asked for.
+      return userForSelection(ctx, ctx.viewer.id, info);
     },
   }),
   users: t.connection(
