@@ -1,27 +1,41 @@
-/** Brings a seeded database's daily rollup up to date, as the worker would after a seed. */
+/** Brings a database's daily rollup up to date, as the worker would, before a load run. */
 import type postgres from 'postgres';
 
 /**
- * What the worker's rollup_user jobs (queued by the seed) would do: every user's days in
- * daily_metrics and covered, so reads see the steady state. Skipped when already done.
+ * The steady state a running product is in: what the worker's rollup_user jobs (queued by the
+ * seed) and update_daily_metrics jobs (queued by earlier load runs' writes) would have done, and
+ * what autovacuum would have done since (visibility map for index-only scans, statistics). No
+ * worker runs beside the measured gateways, so their queued rollups are done here and dropped.
  */
 export async function rollUpAll(sql: postgres.Sql): Promise<void> {
   const [row] = await sql<{ missing: boolean }[]>`
     select (select count(*) from users) > (select count(*) from daily_metrics_coverage) as missing`;
-  if (!row?.missing) return;
   await sql.begin(async (tx) => {
-    await tx`delete from daily_metrics`;
-    await tx`delete from daily_metrics_dirty`;
+    if (row?.missing) {
+      await tx`delete from daily_metrics`;
+      await tx`delete from daily_metrics_dirty`;
+      await tx`
+        insert into daily_metrics (user_id, day, category_id, total, count)
+        select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
+        from expenses group by user_id, expense_date, coalesce(category_id, 0)`;
+      await tx`insert into daily_metrics_coverage (user_id) select id from users on conflict do nothing`;
+      return;
+    }
+    // Closed days marked dirty by earlier writes: recomputed, as update_daily_metrics would.
+    await tx`
+      delete from daily_metrics m using daily_metrics_dirty d
+      where m.user_id = d.user_id and m.day = d.day and d.day < current_date`;
     await tx`
       insert into daily_metrics (user_id, day, category_id, total, count)
-      select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
-      from expenses group by user_id, expense_date, coalesce(category_id, 0)`;
-    await tx`insert into daily_metrics_coverage (user_id) select id from users on conflict do nothing`;
+      select e.user_id, e.expense_date, coalesce(e.category_id, 0), sum(e.amount), count(*)
+      from expenses e
+      join daily_metrics_dirty d on d.user_id = e.user_id and d.day = e.expense_date
+      where d.day < current_date
+      group by e.user_id, e.expense_date, coalesce(e.category_id, 0)`;
+    await tx`delete from daily_metrics_dirty where day < current_date`;
   });
   await sql`delete from graphile_worker._private_jobs where task_id in (
-    select id from graphile_worker._private_tasks where identifier = 'rollup_user')`.catch(
-    () => {},
-  );
-  // A seed is a bulk load: vacuum sets the visibility map (index-only scans) as autovacuum would.
+    select id from graphile_worker._private_tasks
+    where identifier in ('rollup_user', 'update_daily_metrics'))`.catch(() => {});
   await sql`vacuum analyze`;
 }
