@@ -1,4 +1,7 @@
-/** Brings a database's daily rollup up to date, as the worker would, before a load run. */
+/**
+ * The database state a load run measures against: the daily rollup up to date, as the worker
+ * would leave it, and no rows or jobs left behind by earlier scenarios.
+ */
 import type postgres from 'postgres';
 
 /**
@@ -38,4 +41,23 @@ export async function rollUpAll(sql: postgres.Sql): Promise<void> {
     select id from graphile_worker._private_tasks
     where identifier in ('rollup_user', 'update_daily_metrics'))`.catch(() => {});
   await sql`vacuum analyze`;
+}
+
+/** The merchant the write scenarios put on their expenses, so the run can remove them. */
+export const LOAD_MERCHANT = 'ledgerline load run';
+
+/**
+ * Deletes the expenses write scenarios made (by their merchant) and vacuums: each scenario after
+ * one that writes meets the seeded data, not the thousands of rows its predecessor dated today
+ * (which lists, totals and summaries count live). The days they marked stay marked; today is
+ * read live anyway, and rollUpAll recomputes closed days at the next run's start.
+ */
+export async function removeLoadWrites(sql: postgres.Sql): Promise<void> {
+  await sql`delete from expenses where merchant = ${LOAD_MERCHANT}`;
+  await sql`vacuum analyze expenses`;
+}
+
+/** Drops jobs queued by earlier scenarios (no worker ran beside them) before the job scenario. */
+export async function dropQueuedJobs(sql: postgres.Sql): Promise<void> {
+  await sql`delete from graphile_worker._private_jobs where locked_at is null`;
 }

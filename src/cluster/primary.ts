@@ -19,16 +19,16 @@ export function runPrimary(workers: number, log: Logger): void {
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   let failed = false;
+  /** Workers serving (their shutdown handler is in place); the others are still starting. */
+  const listening = new Set<Worker>();
 
   const fork = () => {
     const worker = cluster.fork();
-    let listening = false;
-    worker.once('listening', () => {
-      listening = true;
-    });
+    worker.once('listening', () => listening.add(worker));
     worker.once('exit', (code, signal) => {
+      const started = listening.delete(worker);
       if (stopping) return;
-      if (!listening) {
+      if (!started) {
         // It never started (bad database, port taken): forking again would loop.
         log.error({ pid: worker.process.pid, code, signal }, 'a server process failed to start');
         failed = true;
@@ -58,8 +58,10 @@ export function runPrimary(workers: number, log: Logger): void {
       'stopping the cluster',
     );
     for (const worker of Object.values(cluster.workers ?? {})) {
-      if (worker?.isConnected()) worker.send(SHUTDOWN_MESSAGE);
-      else worker?.process.kill('SIGTERM');
+      if (!worker) continue;
+      // A serving process drains first; one still starting has no handler yet and just ends.
+      if (listening.has(worker) && worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+      else worker.process.kill('SIGTERM');
     }
   }
   cluster.on('exit', () => {

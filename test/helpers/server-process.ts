@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '../../src/free-port.js';
 
-/** Starts src/main.ts on its own port and waits until it answers /health. */
+/** Starts src/main.ts on its own port and waits until it answers /health (or exits). */
 export async function startServer(
   databaseUrl: string,
   env: Record<string, string> = {},
@@ -25,7 +25,7 @@ export async function startServer(
     child.once('exit', (code) => resolve(code)),
   );
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 200 && child.exitCode === null; i++) {
     try {
       if ((await fetch(`${base}/health`)).ok) break;
     } catch {}

@@ -1,6 +1,7 @@
 /**
  * WEB_CONCURRENCY=2: two server processes share the port, /metrics counts both, a process that
- * dies is replaced, and SIGTERM to the primary stops them all.
+ * dies is replaced, SIGTERM to the primary stops them all, and processes that cannot start make
+ * the primary give up instead of forking forever.
  */
 import http from 'node:http';
 import postgres from 'postgres';
@@ -113,6 +114,22 @@ describe('WEB_CONCURRENCY=2', () => {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
       for (const pid of replaced) expect(alive(pid)).toBe(false);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('gives up, exiting 1, when its processes cannot start (no fork loop)', async () => {
+    const missing = new URL(db.url);
+    missing.pathname = '/ledgerline_no_such_database';
+    const server = await startServer(missing.toString(), {
+      WEB_CONCURRENCY: '2',
+      CACHE_ENABLED: 'false',
+      RATE_LIMIT_ENABLED: 'false',
+      WORKER_ENABLED: 'false',
+    });
+    try {
+      expect(await server.exited).toBe(1);
     } finally {
       server.child.kill('SIGKILL');
     }
