@@ -2,9 +2,11 @@
  * Creating expenses is one statement: the INSERT, a suggest_category job per uncategorized row,
  * the days' dirty marks and their rollup jobs, each a WITH clause. A statement is atomic by
  * itself, so there is no BEGIN/COMMIT, and the rows every write of a user touches (the day's
- * dirty mark, its debounced rollup job) stay locked only while Postgres runs it. As a transaction
- * of four statements they stayed locked for a round trip to the gateway and back, and under
- * load a user's writes queued behind one another's network time.
+ * dirty mark, its debounced rollup job) stay locked only while Postgres runs and commits it. As
+ * a transaction of four statements they stayed locked for a round trip to the gateway and back,
+ * and under load a user's writes queued behind one another's network time. They are still one
+ * user's point of serialization: on this machine one user's writes top out near 700/s (the row
+ * lock is held through the commit's WAL flush); different users' writes share none of these rows.
  */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
@@ -42,6 +44,6 @@ export async function insertExpensesWithJobs(
         from inserted i where i."categorySource" = 'PENDING'))),
     rollups as (${addJobsSql(rollupJobs(userId, days, debounceMs))})
     select i.* from inserted i, suggestions, rollups`);
-  // Identity values follow the order rows were read from the JSON array, i.e. input order.
+  // Identity values follow input order (insertExpensesSql inserts by the input ordinal).
   return [...inserted].sort((a, b) => a.id - b.id);
 }
