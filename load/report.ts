@@ -320,7 +320,7 @@ export function renderMarkdown(result: RunResult): string {
     '',
     `A ${result.quick ? 'quick' : 'full'} run of \`npm run load\`, ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, on ${result.machine}. SQL counts: ${result.sqlSource}.`,
     '',
-    'Reproduce: `createdb ledgerline_bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/ledgerline_bench npm run load`',
+    'Reproduce: `createdb ledgerline_bench && REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ledgerline_bench npm run load`',
     '(it seeds 100 users and 50,000 expenses, creates the scaling databases once, and writes',
     '`load/results/<time>.json` and `load/results/report.html`).',
     '',
