@@ -108,7 +108,7 @@ describe("totalCount of all of a user's expenses", () => {
       ),
     );
 
-  it('reads closed days from the rollup and stays exact through writes, deletes and rollups', async () => {
+  it('reads rolled-up days (today and later too) from the rollup, exact through writes, deletes and rollups', async () => {
     const { token, id: userId } = await t.signUp();
     const today = new Date().toISOString().slice(0, 10);
     const expenses = [
@@ -135,6 +135,23 @@ describe("totalCount of all of a user's expenses", () => {
     await withSql(
       t.databaseUrl,
       (sql) => sql`update daily_metrics set count = count - 100 where day = '2026-01-03'`,
+    );
+    // So do today and later days once rolled up: every write marks its days dirty in its own
+    // statement, so a day without a mark is current in the rollup.
+    await withSql(
+      t.databaseUrl,
+      (sql) => sql`update daily_metrics set count = count + 100 where day >= current_date`,
+    );
+    expect(await count()).toBe(206);
+    const later = await t.gql(
+      'query($from: Date!) { viewer { summary(from: $from, to: "2099-12-31") { count } } }',
+      { from: today },
+      token,
+    );
+    expect(later.data?.viewer.summary.count).toBe(202);
+    await withSql(
+      t.databaseUrl,
+      (sql) => sql`update daily_metrics set count = count - 100 where day >= current_date`,
     );
     // A delete on a rolled-up day counts right away (the day is dirty, so counted live).
     const first = (

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollUpUser } from '../../src/db/queries/daily-metrics.js';
 import { type ExpenseOrder, pageExpensesByOwner } from '../../src/db/queries/expenses.js';
+import { spendingSummary } from '../../src/db/queries/reports.js';
 import { seed } from '../../src/db/seed.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -143,6 +144,17 @@ describe.each<PlanCacheMode>(['force_generic_plan', 'force_custom_plan'])(
       const aggregates = text.split('\n').filter((line) => line.includes('Aggregate'));
       expect(aggregates.length).toBeGreaterThan(0);
       for (const line of aggregates) expect(line).toMatch(/loops=1\)|never executed/);
+    });
+
+    it("a covered user's summary reads the rollup and no expense of a clean day", async () => {
+      const text = await plan(
+        (db) => spendingSummary(db, userId, '2000-01-01', '2100-12-31'),
+        '(analyze, costs off, timing off)',
+      );
+      expect(text).toMatch(/on daily_metrics m/);
+      const scans = text.split('\n').filter((line) => / on expenses e\b/.test(line));
+      expect(scans.length).toBeGreaterThan(0);
+      for (const line of scans) expect(line).toMatch(/never executed/);
     });
 
     it("a category's page uses the category index", async () => {

@@ -207,24 +207,24 @@ function countOf(owner: ExpenseOwner, filter: ExpenseFilter, id: SQL): SQL {
 }
 
 /**
- * All of a user's expenses, counted from the daily rollup where it is current: closed days that
- * are not dirty from daily_metrics, and only today, later days and dirty days from expenses
- * (each an index range). So a heavy user's `totalCount` costs about one row per day and
- * category instead of one per expense. A user the rollup does not cover yet is counted live.
+ * All of a user's expenses, counted from the daily rollup where it is current: days that are
+ * not dirty from daily_metrics, and only dirty days from expenses (each an index range). Every
+ * write marks its days dirty in its own statement and queues their rollup, so a day that is not
+ * dirty is rolled up, today and later days included. A heavy user's `totalCount` costs about one
+ * row per day and category instead of one per expense. A user the rollup does not cover yet is
+ * counted live.
  */
 function allOfUser(id: SQL): SQL {
   return sql`(case when not exists (select 1 from daily_metrics_coverage c where c.user_id = ${id})
       then (select count(*) from expenses e where e.user_id = ${id})
       else
         coalesce((select sum(m.count) from daily_metrics m
-                  where m.user_id = ${id} and m.day < current_date
+                  where m.user_id = ${id}
                     and not exists (select 1 from daily_metrics_dirty d
                                     where d.user_id = ${id} and d.day = m.day)), 0)
-        + (select count(*) from expenses e
-           where e.user_id = ${id} and e.expense_date >= current_date)
         + (select count(*) from daily_metrics_dirty d
            join expenses e on e.user_id = d.user_id and e.expense_date = d.day
-           where d.user_id = ${id} and d.day < current_date)
+           where d.user_id = ${id})
       end)::int`;
 }
 

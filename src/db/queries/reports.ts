@@ -2,11 +2,14 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 
 /**
- * A user's spending in [from, to] as (day, category, total, count) parts: closed days from the
- * daily_metrics rollup, unless marked dirty; today, later days, dirty days, and every day of a
+ * A user's spending in [from, to] as (day, category, total, count) parts: days from the
+ * daily_metrics rollup unless marked dirty (every write marks its days in its own statement, so
+ * an unmarked day is rolled up, today and later days included); dirty days, and every day of a
  * user the rollup does not cover yet, live from expenses. Category 0 is uncategorized.
  */
 function spendingParts(userId: number, from: string, to: string): SQL {
+  // Each branch's condition on `covered` is a one-time filter: for a covered user the whole-range
+  // scan of expenses never runs, and the live part reads only the dirty days' index ranges.
   return sql`
     with dirty as (
       select day from daily_metrics_dirty
@@ -14,15 +17,18 @@ function spendingParts(userId: number, from: string, to: string): SQL {
     ), covered as (
       select exists(select 1 from daily_metrics_coverage where user_id = ${userId}) as yes
     )
-    select m.day, m.category_id, m.total, m.count from daily_metrics m, covered
-    where covered.yes and m.user_id = ${userId}
-      and m.day between ${from}::date and least(${to}::date, current_date - 1)
+    select m.day, m.category_id, m.total, m.count from daily_metrics m
+    where (select yes from covered) and m.user_id = ${userId}
+      and m.day between ${from}::date and ${to}::date
       and m.day not in (select day from dirty)
     union all
-    select e.expense_date, coalesce(e.category_id, 0), e.amount, 1 from expenses e, covered
-    where e.user_id = ${userId} and e.expense_date between ${from}::date and ${to}::date
-      and (not covered.yes or e.expense_date >= current_date
-           or e.expense_date in (select day from dirty))`;
+    select e.expense_date, coalesce(e.category_id, 0), e.amount, 1
+    from dirty d join expenses e on e.user_id = ${userId} and e.expense_date = d.day
+    where (select yes from covered)
+    union all
+    select e.expense_date, coalesce(e.category_id, 0), e.amount, 1 from expenses e
+    where not (select yes from covered)
+      and e.user_id = ${userId} and e.expense_date between ${from}::date and ${to}::date`;
 }
 
 export interface CategorySpendRow {
