@@ -27,6 +27,4 @@ USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # The worker alone: docker run … node --import tsx src/jobs/worker-main.ts
-# A larger young generation: a request's result tree dies young instead of being promoted
-# (fan-out queries +19% in load/, see README "Operations").
-CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--import", "tsx", "src/main.ts"]

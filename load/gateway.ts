@@ -29,7 +29,7 @@ export function startGateway(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<Gateway> {
-  return startServer('src/main.ts', SERVER_FLAGS, {
+  return startServer('src/main.ts', {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
@@ -44,24 +44,17 @@ export function startGateway(
 
 /** load/floor-server.ts: HTTP plus `roundTrips` sequential `select 1`, nothing else. */
 export function startFloorServer(databaseUrl: string, roundTrips: number): Promise<Gateway> {
-  return startServer('load/floor-server.ts', [], {
+  return startServer('load/floor-server.ts', {
     DATABASE_URL: databaseUrl,
     ROUND_TRIPS: String(roundTrips),
   });
 }
 
-/** The Node flags `npm start` gives the server (package.json). */
-const SERVER_FLAGS = ['--max-semi-space-size=64'];
-
 /** `entry` (TypeScript, through tsx) as a child process on a free port, once /ready answers. */
-async function startServer(
-  entry: string,
-  flags: readonly string[],
-  env: Record<string, string>,
-): Promise<Gateway> {
+async function startServer(entry: string, env: Record<string, string>): Promise<Gateway> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORT: String(port), ...env },
   });
