@@ -24,18 +24,17 @@ export async function rollUpAll(sql: postgres.Sql): Promise<void> {
       await tx`insert into daily_metrics_coverage (user_id) select id from users on conflict do nothing`;
       return;
     }
-    // Closed days marked dirty by earlier writes: recomputed, as update_daily_metrics would.
+    // Days marked dirty by earlier writes: recomputed, as update_daily_metrics would.
     await tx`
       delete from daily_metrics m using daily_metrics_dirty d
-      where m.user_id = d.user_id and m.day = d.day and d.day < current_date`;
+      where m.user_id = d.user_id and m.day = d.day`;
     await tx`
       insert into daily_metrics (user_id, day, category_id, total, count)
       select e.user_id, e.expense_date, coalesce(e.category_id, 0), sum(e.amount), count(*)
       from expenses e
       join daily_metrics_dirty d on d.user_id = e.user_id and d.day = e.expense_date
-      where d.day < current_date
       group by e.user_id, e.expense_date, coalesce(e.category_id, 0)`;
-    await tx`delete from daily_metrics_dirty where day < current_date`;
+    await tx`delete from daily_metrics_dirty`;
   });
   await sql`delete from graphile_worker._private_jobs where task_id in (
     select id from graphile_worker._private_tasks
@@ -49,8 +48,8 @@ export const LOAD_MERCHANT = 'ledgerline load run';
 /**
  * Deletes the expenses write scenarios made (by their merchant) and vacuums: each scenario after
  * one that writes meets the seeded data, not the thousands of rows its predecessor dated today
- * (which lists, totals and summaries count live). The days they marked stay marked; today is
- * read live anyway, and rollUpAll recomputes closed days at the next run's start.
+ * (which lists, totals and summaries count live while their days are dirty). The days they
+ * marked stay marked, read live, until rollUpAll recomputes them at the next run's start.
  */
 export async function removeLoadWrites(sql: postgres.Sql): Promise<void> {
   await sql`delete from expenses where merchant = ${LOAD_MERCHANT}`;

@@ -14,7 +14,7 @@ import { users } from './users.js';
 
 /**
  * Rollup of spending per user, day and category (category 0 = uncategorized, so the key has no
- * nulls). `dailyMetrics`, `summary` and list totals read it for closed days that are not dirty.
+ * nulls). `dailyMetrics`, `summary` and list totals read it for every day that is not dirty.
  * The covering index carries the figures, so those reads are index-only scans: a total over a
  * user's days was a bitmap heap scan touching a page per row or two (0.6 ms for 500 rows, most
  * of the dashboard's Postgres time; 0.04 ms index-only).
@@ -73,7 +73,7 @@ export const budgetAlerts = pgTable(
 );
 
 /**
- * Users whose closed days are all in the rollup (but for dirty ones). A user without a row (bulk
+ * Users whose days are all in the rollup (but for dirty ones). A user without a row (bulk
  * loaded, not yet rolled up) is read live until `rollup_user` has covered them.
  */
 export const metricsCoverage = pgTable('daily_metrics_coverage', {
