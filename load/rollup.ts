@@ -32,7 +32,8 @@ export async function rollUpAll(sql: postgres.Sql): Promise<void> {
       insert into daily_metrics (user_id, day, category_id, total, count)
       select e.user_id, e.expense_date, coalesce(e.category_id, 0), sum(e.amount), count(*)
       from expenses e
-      join daily_metrics_dirty d on d.user_id = e.user_id and d.day = e.expense_date
+      join (select distinct user_id, day from daily_metrics_dirty) d
+        on d.user_id = e.user_id and d.day = e.expense_date
       group by e.user_id, e.expense_date, coalesce(e.category_id, 0)`;
     await tx`delete from daily_metrics_dirty`;
   });

@@ -1,12 +1,15 @@
 /**
- * Two rollups of the same user and day at once (graphile-worker starts a second job with the
- * same key when a write lands while the first runs): both must succeed and leave one set of rows.
+ * Rollups racing each other and racing writes. A day can have several rollup jobs (one per
+ * database session that wrote it, and graphile-worker queues a new one when a write lands while
+ * the job with its key runs), and writes insert their dirty marks without waiting for anyone.
  */
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rollUpDay } from '../../src/db/queries/daily-metrics.js';
+import { spendingSummary } from '../../src/db/queries/reports.js';
+import { insertExpensesWithJobs } from '../../src/jobs/expense-inserts.js';
 import { createTestDatabase } from '../helpers/database.js';
 
 let pool: postgres.Sql;
@@ -22,15 +25,35 @@ afterAll(async () => {
   await drop();
 });
 
-it('serializes two rollups of one day instead of failing the second on the primary key', async () => {
+const DAY = '2026-01-10';
+
+async function newUser(email: string): Promise<number> {
   const [user] = await pool<{ id: number }[]>`
-    insert into users (email, name, password_hash) values ('roll@example.com', 'R', 'x')
-    returning id::int`;
+    insert into users (email, name, password_hash) values (${email}, 'R', 'x') returning id::int`;
   const userId = user?.id as number;
-  await pool`
+  await pool`insert into daily_metrics_coverage (user_id) values (${userId})`;
+  return userId;
+}
+
+/** What a write does: the expense and its day's mark, committed together. */
+async function write(db: postgres.Sql | postgres.TransactionSql, userId: number, amount: string) {
+  await db`
     insert into expenses (user_id, amount, currency, description, expense_date, category_source)
-    values (${userId}, 2.50, 'USD', 'a', '2026-01-10', 'UNCATEGORIZED'),
-           (${userId}, 1.25, 'USD', 'b', '2026-01-10', 'UNCATEGORIZED')`;
+    values (${userId}, ${amount}, 'USD', 'x', ${DAY}, 'UNCATEGORIZED')`;
+  await db`insert into daily_metrics_dirty (user_id, day) values (${userId}, ${DAY})`;
+}
+
+async function state(userId: number) {
+  const [row] = await pool<{ rolled: string | null; marks: number }[]>`select
+    (select sum(total)::text from daily_metrics where user_id = ${userId}) as rolled,
+    (select count(*)::int from daily_metrics_dirty where user_id = ${userId}) as marks`;
+  return row;
+}
+
+it('serializes two rollups of one user: the second covers what was written while it waited', async () => {
+  const userId = await newUser('roll@example.com');
+  await write(pool, userId, '2.50');
+  await write(pool, userId, '1.25');
   const db = drizzle(pool);
 
   let finishFirst = () => {};
@@ -43,19 +66,103 @@ it('serializes two rollups of one day instead of failing the second on the prima
   });
   // The first rollup writes its rows and keeps its transaction open.
   const first = db.transaction(async (tx) => {
-    await rollUpDay(tx, userId, '2026-01-10');
+    const recomputed = await rollUpDay(tx, userId, DAY);
     firstRolledUp();
     await firstHolds;
+    return recomputed;
   });
   await firstDone;
-  // The second starts meanwhile; it may only finish after the first commits.
-  const second = db.transaction((tx) => rollUpDay(tx, userId, '2026-01-10'));
+  // A write lands and a second rollup starts meanwhile; it may only run after the first commits.
+  await write(pool, userId, '1.00');
+  const second = db.transaction((tx) => rollUpDay(tx, userId, DAY));
   await new Promise((resolve) => setTimeout(resolve, 200));
   finishFirst();
-  await first;
-  await expect(second).resolves.toBeUndefined();
+  await expect(first).resolves.toBe(true);
+  await expect(second).resolves.toBe(true);
   const rows = await db.execute<{ total: string; count: number }>(
     sql`select total::text, count from daily_metrics where user_id = ${userId}`,
   );
-  expect([...rows]).toEqual([{ total: '3.75', count: 2 }]);
+  expect([...rows]).toEqual([{ total: '4.75', count: 3 }]);
+  expect(await state(userId)).toEqual({ rolled: '4.75', marks: 0 });
+  // A third rollup of the day finds no marks: nothing to recompute.
+  await expect(db.transaction((tx) => rollUpDay(tx, userId, DAY))).resolves.toBe(false);
+});
+
+it('a write that commits after a rollup looked keeps its day dirty, and reads stay exact', async () => {
+  const userId = await newUser('race@example.com');
+  await write(pool, userId, '2.00');
+  const db = drizzle(pool);
+  // The write is in flight (its expense and mark not committed) while the rollup runs.
+  let commitWrite = () => {};
+  const writeMayCommit = new Promise<void>((resolve) => {
+    commitWrite = resolve;
+  });
+  let written = () => {};
+  const writeDone = new Promise<void>((resolve) => {
+    written = resolve;
+  });
+  const inFlight = pool.begin(async (tx) => {
+    await write(tx, userId, '5.00');
+    written();
+    await writeMayCommit;
+  });
+  await writeDone;
+  await expect(db.transaction((tx) => rollUpDay(tx, userId, DAY))).resolves.toBe(true);
+  commitWrite();
+  await inFlight;
+  // The rollup holds what it saw; the late write's mark is still there.
+  expect(await state(userId)).toEqual({ rolled: '2.00', marks: 1 });
+  // So reads compute the day live and count the late write.
+  const summary = await spendingSummary(db, userId, DAY, DAY);
+  expect(summary).toMatchObject({ total: '7.00', count: 2 });
+  // Its own rollup catches up.
+  await expect(db.transaction((tx) => rollUpDay(tx, userId, DAY))).resolves.toBe(true);
+  expect(await state(userId)).toEqual({ rolled: '7.00', marks: 0 });
+  expect(await spendingSummary(db, userId, DAY, DAY)).toMatchObject({ total: '7.00', count: 2 });
+});
+
+it("one user's concurrent writes to one day do not wait for each other's commit", async () => {
+  const userId = await newUser('writers@example.com');
+  const row = (description: string) => ({
+    userId,
+    amount: '1.00',
+    currency: null,
+    description,
+    merchant: null,
+    expenseDate: DAY,
+    categoryId: null,
+    categorySource: 'PENDING' as const,
+  });
+  // A committed write first: graphile-worker registers a task name on its first job, and a
+  // name registered by an open transaction makes the next job of that task wait for it.
+  await insertExpensesWithJobs(drizzle(pool), userId, [row('earlier')], 60_000);
+  // The next write is done but not committed (its transaction stays open).
+  let commitFirst = () => {};
+  const firstMayCommit = new Promise<void>((resolve) => {
+    commitFirst = resolve;
+  });
+  let firstWritten = () => {};
+  const firstDone = new Promise<void>((resolve) => {
+    firstWritten = resolve;
+  });
+  const first = drizzle(pool).transaction(async (tx) => {
+    await insertExpensesWithJobs(tx, userId, [row('first')], 60_000);
+    firstWritten();
+    await firstMayCommit;
+  });
+  await firstDone;
+  // The second, on another connection, must not need a row the first holds: with a lock
+  // timeout it fails instead of waiting (a shared dirty mark or job row would make it wait).
+  const second = drizzle(pool).transaction(async (tx) => {
+    await tx.execute(sql`set local lock_timeout = '2s'`);
+    return insertExpensesWithJobs(tx, userId, [row('second')], 60_000);
+  });
+  const outcome = await second.then(
+    (rows) => rows.map((r) => r.description),
+    (error: Error & { cause?: Error }) => error.cause?.message ?? error.message,
+  );
+  commitFirst();
+  await first;
+  expect(outcome).toEqual(['second']);
+  expect(await state(userId)).toMatchObject({ marks: 3 });
 });

@@ -2,21 +2,20 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 
 /**
- * The insert that marks a user's days as changed since their rollup (bumping the version of days
- * already marked); run in the caller's transaction.
+ * The insert that marks a user's days as changed since their rollup: a new row per day, so
+ * concurrent writes of one user share no row (run it in the write's statement or transaction).
  */
 export function markDaysDirtySql(userId: number, days: readonly string[]): SQL {
   return sql`
     insert into daily_metrics_dirty (user_id, day)
-    select ${userId}, d::date from unnest(${`{${days.join(',')}}`}::date[]) as d
-    on conflict (user_id, day) do update set version = daily_metrics_dirty.version + 1`;
+    select ${userId}, d::date from unnest(${`{${days.join(',')}}`}::date[]) as d`;
 }
 
 /**
- * Serializes rollups of one user until the transaction ends. Two rollups of the same day can run
- * at once (graphile-worker queues a new job when a write lands while the job with that key is
- * running): each deletes the day's rows it can see, then both insert, and the second fails on
- * the primary key and waits out a retry backoff.
+ * Serializes rollups of one user until the transaction ends. Rollups of the same day can run at
+ * once (a day has a job per database session that wrote it, and graphile-worker queues a new job
+ * when a write lands while the one with its key runs): unserialized, each deletes the day's rows
+ * it can see, then both insert, and the second fails on the primary key.
  */
 async function lockUserRollup(db: Executor, userId: number): Promise<void> {
   await db.execute(
@@ -25,24 +24,26 @@ async function lockUserRollup(db: Executor, userId: number): Promise<void> {
 }
 
 /**
- * Recomputes one user's day from expenses and clears its dirty mark, unless a newer change has
- * marked it again meanwhile (that change queued its own rollup). Run it in a transaction.
+ * Clears the day's marks and recomputes it from expenses (run it in a transaction, READ
+ * COMMITTED). The DELETE removes the marks committed before it looked; the recomputation reads a
+ * later snapshot, so it covers every change whose mark it removed, and a change that commits
+ * meanwhile keeps its mark (the day stays dirty, read live, until that change's own rollup). A
+ * day without marks is current: nothing to do (several rollup jobs of a day can be queued, one
+ * per database session that wrote it). Returns whether it recomputed.
  */
-export async function rollUpDay(db: Executor, userId: number, day: string): Promise<void> {
+export async function rollUpDay(db: Executor, userId: number, day: string): Promise<boolean> {
   await lockUserRollup(db, userId);
-  const [mark] = await db.execute<{ version: number }>(sql`
-    select version from daily_metrics_dirty where user_id = ${userId} and day = ${day}::date`);
+  const cleared = await db.execute(sql`
+    delete from daily_metrics_dirty where user_id = ${userId} and day = ${day}::date
+    returning 1`);
+  if (cleared.length === 0) return false;
   await db.execute(sql`delete from daily_metrics where user_id = ${userId} and day = ${day}::date`);
   await db.execute(sql`
     insert into daily_metrics (user_id, day, category_id, total, count)
     select user_id, expense_date, coalesce(category_id, 0), sum(amount), count(*)
     from expenses where user_id = ${userId} and expense_date = ${day}::date
     group by user_id, expense_date, coalesce(category_id, 0)`);
-  if (mark) {
-    await db.execute(sql`
-      delete from daily_metrics_dirty
-      where user_id = ${userId} and day = ${day}::date and version = ${mark.version}`);
-  }
+  return true;
 }
 
 /** The month's total spending of a user, from expenses (for budget checks). */

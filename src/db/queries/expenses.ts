@@ -222,9 +222,9 @@ function allOfUser(id: SQL): SQL {
                   where m.user_id = ${id}
                     and not exists (select 1 from daily_metrics_dirty d
                                     where d.user_id = ${id} and d.day = m.day)), 0)
-        + (select count(*) from daily_metrics_dirty d
-           join expenses e on e.user_id = d.user_id and e.expense_date = d.day
-           where d.user_id = ${id})
+        + (select count(*) from (select distinct day from daily_metrics_dirty
+                                 where user_id = ${id}) d
+           join expenses e on e.user_id = ${id} and e.expense_date = d.day)
       end)::int`;
 }
 

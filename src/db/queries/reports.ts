@@ -12,7 +12,7 @@ function spendingParts(userId: number, from: string, to: string): SQL {
   // scan of expenses never runs, and the live part reads only the dirty days' index ranges.
   return sql`
     with dirty as (
-      select day from daily_metrics_dirty
+      select distinct day from daily_metrics_dirty
       where user_id = ${userId} and day between ${from}::date and ${to}::date
     ), covered as (
       select exists(select 1 from daily_metrics_coverage where user_id = ${userId}) as yes

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import {
   bigint,
   date,
@@ -40,8 +39,13 @@ export const dailyMetrics = pgTable(
 );
 
 /**
- * Days whose expenses changed since their rollup: written in the same transaction as the change,
- * so reads compute those days live until `update_daily_metrics` has caught up.
+ * Marks of days whose expenses changed since their rollup: every write inserts one per day it
+ * touches, in the same statement as the change, and reads compute a marked day live until
+ * `update_daily_metrics` has caught up. Marks are only ever inserted by writes and deleted by
+ * rollups: a rollup deletes the marks it can see (changes committed before it looked) and
+ * recomputes the day from a later snapshot, so a change committed meanwhile keeps its own mark.
+ * Writers share no row here (an upserted mark per day was one user's point of serialization:
+ * concurrent writes of a user queued on its row lock through each other's commits).
  */
 export const dirtyDays = pgTable(
   'daily_metrics_dirty',
@@ -50,10 +54,9 @@ export const dirtyDays = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     day: date('day', { mode: 'string' }).notNull(),
-    /** Bumped by every change, so a rollup only clears the mark it has covered. */
-    version: bigint('version', { mode: 'number' }).notNull().default(sql`1`),
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.day] })],
+  (t) => [primaryKey({ columns: [t.userId, t.day, t.id] })],
 );
 
 /** The months a user was told they went over budget (one notification per month). */

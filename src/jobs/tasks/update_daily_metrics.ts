@@ -13,7 +13,9 @@ export const updateDailyMetricsTask = defineTask(
   'update_daily_metrics',
   async ({ userId, day }, { runtime }) => {
     const { db } = runtime;
-    await db.transaction((tx) => rollUpDay(tx, userId, day));
+    // Another job of the day (another session's) may have covered this one's changes already.
+    const recomputed = await db.transaction((tx) => rollUpDay(tx, userId, day));
+    if (!recomputed) return { recomputed: false };
     const [user] = await db
       .select({ budget: users.monthlyBudget, webhook: users.notificationWebhookUrl })
       .from(users)
