@@ -40,6 +40,7 @@ export async function rollUpAll(sql: postgres.Sql): Promise<void> {
   await sql`delete from graphile_worker._private_jobs where task_id in (
     select id from graphile_worker._private_tasks
     where identifier in ('rollup_user', 'update_daily_metrics'))`.catch(() => {});
+  await sql`delete from job_outbox where spec->>'identifier' = 'update_daily_metrics'`;
   await sql`vacuum analyze`;
 }
 
@@ -59,5 +60,6 @@ export async function removeLoadWrites(sql: postgres.Sql): Promise<void> {
 
 /** Drops jobs queued by earlier scenarios (no worker ran beside them) before the job scenario. */
 export async function dropQueuedJobs(sql: postgres.Sql): Promise<void> {
+  await sql`delete from job_outbox`;
   await sql`delete from graphile_worker._private_jobs where locked_at is null`;
 }

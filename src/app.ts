@@ -41,6 +41,7 @@ import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
 import { useBodyLimit, useRoutes } from './http/routes.js';
+import { startOutboxRelay } from './jobs/outbox.js';
 import { queueStats } from './jobs/queue-stats.js';
 import { createJobRuntime } from './jobs/runtime.js';
 import { startWorker, type Worker } from './jobs/worker.js';
@@ -112,8 +113,13 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const cache = config.cache.enabled
     ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
     : undefined;
+  // Moves the jobs expense writes queue (in this process or any other) into graphile-worker.
+  const outbox = startOutboxRelay(pool, config.worker.pollIntervalMs, log);
   const worker = config.worker.enabled
-    ? await startWorker(createJobRuntime({ config, pool, log, metrics, cache }), databaseUrl)
+    ? await startWorker(
+        createJobRuntime({ config, pool, log, metrics, cache, outbox }),
+        databaseUrl,
+      )
     : undefined;
   const authenticate = createAuthenticator(tokens);
   const permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
@@ -173,6 +179,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       tokens,
       authenticate,
       invalidation: createInvalidation(cache),
+      outbox,
       ...(cache ? { entities: cache.entities } : {}),
       onQuery: () => metrics.sqlStatements.inc(),
       onStatement,
@@ -230,6 +237,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     shuttingDown = true;
     stopped ??= (async () => {
       await worker?.stop();
+      await outbox.stop();
       await pool.end({ timeout: 5 });
       await cache?.versions.stop();
       if (redis?.isOpen) await redis.close().catch(() => redis.destroy());

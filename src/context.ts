@@ -14,6 +14,7 @@ import { guardSql, type PoolPermits } from './db/guarded-sql.js';
 import { Deadline } from './deadline.js';
 import { requestIdOf } from './graphql/observability.js';
 import { clientAddress } from './http/client-address.js';
+import type { OutboxRelay } from './jobs/outbox.js';
 import { createLoaders, type Loaders } from './loaders/create-loaders.js';
 import { type AuthLimits, createAuthLimits, noAuthLimits } from './rate-limit/auth-limits.js';
 import type { RateLimiter } from './rate-limit/limiter.js';
@@ -41,6 +42,8 @@ export interface Context extends YogaInitialContext {
   readonly authLimits: AuthLimits;
   /** Passes at REQUEST_TIMEOUT_MS; this request's SQL is cancelled then. */
   readonly deadline: Deadline;
+  /** The process's job outbox relay: nudge it once a write that queued jobs has committed. */
+  readonly outbox: Pick<OutboxRelay, 'nudge'>;
 }
 
 export interface ContextDeps {
@@ -51,6 +54,7 @@ export interface ContextDeps {
   /** Users, categories and keywords are read through it when caching is on. */
   readonly entities?: EntityCache;
   readonly invalidation: Invalidation;
+  readonly outbox: Pick<OutboxRelay, 'nudge'>;
   /** Called for every statement, for metrics. */
   readonly onQuery?: (query: string) => void;
   /** Called when a statement ends, with its duration (metrics, slow-SQL log). */
@@ -103,6 +107,7 @@ export function createContextFactory(deps: ContextDeps) {
         ? createAuthLimits(deps.rateLimit.limiter, deps.rateLimit.policies, address)
         : noAuthLimits,
       deadline,
+      outbox: deps.outbox,
     };
   };
 }

@@ -11,8 +11,6 @@ export interface JobSpec<T extends TaskName> {
   readonly payload: Payload<T>;
   /** Dedupes: a pending job with the same key is replaced. */
   readonly jobKey?: string;
-  /** Appends the database session (`:<backend pid>`) to the key, so concurrent writers share no job row. */
-  readonly keyPerSession?: boolean;
   /** Delay before the job may run (debouncing). */
   readonly runAfterMs?: number;
 }
@@ -22,23 +20,32 @@ export async function enqueue(db: Executor, jobs: readonly JobSpec<TaskName>[]):
   await db.execute(addJobsSql(jobs));
 }
 
-/** The `select … add_jobs(…)` statement itself, for callers that fold it into another. */
-export function addJobsSql(jobs: readonly JobSpec<TaskName>[]): SQL {
-  const specs = jobs.map(({ task, payload, jobKey, keyPerSession, runAfterMs }) => ({
+/** A graphile_worker.job_spec as JSON. */
+export interface JobSpecJson {
+  readonly identifier: TaskName;
+  readonly payload: unknown;
+  readonly max_attempts: number;
+  readonly priority: number;
+  readonly job_key: string | null;
+  readonly run_at: string | null;
+}
+
+export function jobSpecs(jobs: readonly JobSpec<TaskName>[]): JobSpecJson[] {
+  return jobs.map(({ task, payload, jobKey, runAfterMs }) => ({
     identifier: task,
     payload,
     max_attempts: taskOptions[task].maxAttempts,
     priority: taskOptions[task].priority,
     job_key: jobKey ?? null,
     run_at: runAfterMs ? new Date(Date.now() + runAfterMs).toISOString() : null,
-    key_per_session: keyPerSession ?? false,
   }));
+}
+
+/** The `select … add_jobs(…)` statement itself, for callers that fold it into another. */
+export function addJobsSql(jobs: readonly JobSpec<TaskName>[]): SQL {
   return sql`
     select count(*) from graphile_worker.add_jobs(array(
-      select json_populate_record(null::graphile_worker.job_spec, case
-        when (spec->>'key_per_session')::boolean
-        then (spec::jsonb || jsonb_build_object('job_key', (spec->>'job_key') || ':' || pg_backend_pid()))::json
-        else spec end)
-      from json_array_elements(${JSON.stringify(specs)}::json) as spec
+      select json_populate_record(null::graphile_worker.job_spec, spec)
+      from json_array_elements(${JSON.stringify(jobSpecs(jobs))}::json) as spec
     ))`;
 }

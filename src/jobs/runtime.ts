@@ -16,6 +16,7 @@ import { type Config, loadConfig } from '../config.js';
 import { createDb, createPool, type Db, type Pool } from '../db/client.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
+import { type OutboxRelay, startOutboxRelay } from './outbox.js';
 
 export interface JobRuntime {
   readonly config: Config;
@@ -24,6 +25,8 @@ export interface JobRuntime {
   readonly metrics: Metrics;
   readonly invalidation: Invalidation;
   readonly entities: EntityCache | undefined;
+  /** This process's job outbox relay: nudge it after a write that queued jobs through it. */
+  readonly outbox: Pick<OutboxRelay, 'nudge'>;
 }
 
 export function createJobRuntime(deps: {
@@ -32,6 +35,7 @@ export function createJobRuntime(deps: {
   log: Logger;
   metrics: Metrics;
   cache: Cache | undefined;
+  outbox: Pick<OutboxRelay, 'nudge'>;
 }): JobRuntime {
   return {
     config: deps.config,
@@ -40,6 +44,7 @@ export function createJobRuntime(deps: {
     metrics: deps.metrics,
     invalidation: createInvalidation(deps.cache),
     entities: deps.cache?.entities,
+    outbox: deps.outbox,
   };
 }
 
@@ -69,12 +74,14 @@ export async function createStandaloneRuntime(
   const cache = config.cache.enabled
     ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
     : undefined;
+  const outbox = startOutboxRelay(pool, config.worker.pollIntervalMs, log);
   return {
-    ...createJobRuntime({ config, pool, log, metrics, cache }),
+    ...createJobRuntime({ config, pool, log, metrics, cache, outbox }),
     pool,
     cache,
     databaseUrl: config.databaseUrl,
     async close() {
+      await outbox.stop();
       await cache?.versions.stop();
       if (redis?.isOpen) await redis.close().catch(() => redis?.destroy());
       await pool.end({ timeout: 5 });

@@ -7,6 +7,7 @@ import {
   CREATE_EXPENSES,
   VIEWER_CATEGORIES,
 } from '../helpers/operations.js';
+import { eventually, until } from '../helpers/wait.js';
 
 const batched = useTestApp();
 const naive = useTestApp({ LOADERS: 'off' });
@@ -180,18 +181,23 @@ describe('DataLoader batching', () => {
     // its job (no BEGIN/COMMIT around them).
     expect(res.sql).toBe(2);
     const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
-    const [state] = await withSql(
-      uncached.databaseUrl,
-      (sql) => sql`select
+    // The jobs go through the outbox; this process's relay moves them into graphile-worker.
+    const state = await eventually(async () => {
+      const [row] = await withSql(
+        uncached.databaseUrl,
+        (sql) => sql`select
         (select count(*)::int from expenses where user_id = ${userId}) as expenses,
         (select count(*)::int from daily_metrics_dirty
           where user_id = ${userId} and day = '2026-04-01') as dirty,
         (select count(*)::int from graphile_worker.jobs
-          where key like ${`update_daily_metrics:${userId}:2026-04-01:%`}) as jobs,
+          where key = ${`update_daily_metrics:${userId}:2026-04-01`}) as jobs,
         (select count(*)::int from graphile_worker.jobs where key in (
-          select 'suggest_category:' || id from expenses where user_id = ${userId})) as suggestions`,
-    );
-    expect(state).toEqual({ expenses: 1, dirty: 1, jobs: 1, suggestions: 0 });
+          select 'suggest_category:' || id from expenses where user_id = ${userId})) as suggestions,
+        (select count(*)::int from job_outbox) as outbox`,
+      );
+      return row?.outbox === 0 ? row : undefined;
+    });
+    expect(state).toEqual({ expenses: 1, dirty: 1, jobs: 1, suggestions: 0, outbox: 0 });
   });
 
   it('creates uncategorized expenses over two days in one write, with a suggestion job each', async () => {
@@ -206,6 +212,14 @@ describe('DataLoader batching', () => {
     // Only the write.
     expect(res.sql).toBe(1);
     const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+    // Once the relay has moved the outbox into graphile-worker.
+    await until(async () => {
+      const [row] = await withSql(
+        uncached.databaseUrl,
+        (sql) => sql`select count(*)::int as n from job_outbox`,
+      );
+      return row?.n === 0;
+    });
     const rows = await withSql(
       uncached.databaseUrl,
       (sql) => sql`select e.description, e.id::text as id, j.payload->>'expenseId' as "expenseId"

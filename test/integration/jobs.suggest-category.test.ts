@@ -82,6 +82,7 @@ describe('suggest_category', () => {
       log: queued.app.log,
       metrics: queued.app.metrics,
       cache: queued.app.cache,
+      outbox: { nudge() {} },
     });
     const expenseId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
     const helpers = {

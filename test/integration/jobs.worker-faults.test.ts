@@ -120,6 +120,7 @@ describe('worker faults', () => {
       log: t.app.log,
       metrics: t.app.metrics,
       cache: undefined,
+      outbox: { nudge() {} },
     });
     const job = await submitChatMessage(runtime.db, userId, 'taxi 18.20 today');
     const task = parseChatMessageTask.make(runtime);

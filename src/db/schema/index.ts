@@ -4,6 +4,7 @@ export * from './category-keywords.js';
 export * from './daily-metrics.js';
 export * from './expenses.js';
 export * from './exports.js';
+export * from './job-outbox.js';
 export * from './jobs.js';
 export * from './users.js';
 export * from './worker-heartbeats.js';

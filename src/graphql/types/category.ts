@@ -185,6 +185,7 @@ builder.mutationFields((t) => ({
         return removed;
       });
       if (!deleted) throw notFound('Category');
+      ctx.outbox.nudge();
       await ctx.invalidation.evictEntities([
         ['category', id],
         ['keywords', id],

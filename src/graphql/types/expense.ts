@@ -149,6 +149,7 @@ async function createAll(
     throw error;
   }
   if (created.length === 0) throw notFound('User');
+  ctx.outbox.nudge();
   for (const row of created) ctx.loaders.expenseById.prime(row.id, row);
   return created;
 }
@@ -210,6 +211,7 @@ builder.mutationFields((t) => ({
         return updated;
       });
       if (!expense) throw notFound('Expense');
+      ctx.outbox.nudge();
       ctx.loaders.expenseById.clear(id).prime(id, expense);
       return { expense };
     },
@@ -226,6 +228,7 @@ builder.mutationFields((t) => ({
         return row;
       });
       if (!deleted) throw notFound('Expense');
+      ctx.outbox.nudge();
       ctx.loaders.expenseById.clear(id);
       return { deletedId: input.id };
     },

@@ -55,6 +55,7 @@ export const parseChatMessageTask = defineTask(
         .where(eq(jobs.id, jobRecordId));
       return expense.id;
     });
+    runtime.outbox.nudge();
     await runtime.invalidation.userDataChanged(userId);
     return { expenseId: encodeGlobalId('Expense', expenseId), expenseDbId: expenseId };
   },

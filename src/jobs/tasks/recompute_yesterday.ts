@@ -11,6 +11,7 @@ export const recomputeYesterdayTask = defineTask(
     for (const userId of userIds) {
       await runtime.db.transaction((tx) => expensesChanged(tx, userId, [yesterday], 0));
     }
+    runtime.outbox.nudge();
     helpers.logger.info(`queued rollups of ${yesterday} for ${userIds.length} users`);
     return { day: yesterday, users: userIds.length };
   },

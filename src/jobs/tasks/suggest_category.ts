@@ -48,7 +48,10 @@ export const suggestCategoryTask = defineTask(
       }
       return rows;
     });
-    if (updated.length > 0) await runtime.invalidation.userDataChanged(expense.userId);
+    if (updated.length > 0) {
+      runtime.outbox.nudge();
+      await runtime.invalidation.userDataChanged(expense.userId);
+    }
     return { categoryId };
   },
 );
