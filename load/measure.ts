@@ -114,6 +114,27 @@ function runStage(
   });
 }
 
+/**
+ * The same requests at the same concurrency for `seconds`, nothing recorded: a gateway process
+ * compiles its hot paths (V8, compiled GraphQL documents, prepared statements) in its first
+ * seconds under load, and a scenario measures the steady state after that.
+ */
+export async function warmUp(
+  base: string,
+  spec: RequestSpec,
+  connections: number,
+  seconds: number,
+): Promise<void> {
+  await runStage(
+    base,
+    spec,
+    { connections, seconds },
+    () => {},
+    () => {},
+    () => {},
+  );
+}
+
 export async function measure(
   base: string,
   name: string,

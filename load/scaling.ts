@@ -11,7 +11,7 @@ import { runMigrations } from '../src/db/migrate.js';
 import { SEED_EMAIL_DOMAIN, seed } from '../src/db/seed.js';
 import { logIn, pageCursors } from './fixtures.js';
 import { startGateway } from './gateway.js';
-import { measure } from './measure.js';
+import { measure, warmUp } from './measure.js';
 import { DASHBOARD, PAGE } from './queries.js';
 import type { ScalingRow, Verdict } from './report.js';
 import { rollUpAll } from './rollup.js';
@@ -89,6 +89,7 @@ export async function scalingCheck(
         ['dashboard', JSON.stringify({ query: DASHBOARD })],
         ['page 5,000 rows deep', JSON.stringify({ query: PAGE, variables: { after: deep } })],
       ] as const) {
+        await warmUp(gateway.base, { headers, body }, 8, 2);
         const m = await measure(gateway.base, `${query} @ ${size}`, 'scaling', { headers, body }, [
           { connections: 8, seconds },
         ]);
