@@ -14,6 +14,8 @@ import { createTestDatabase } from '../helpers/database.js';
 let pool: postgres.Sql;
 let drop: () => Promise<void>;
 let userId: number;
+/** A covered user whose expenses are being written fast: 3,000 dirty marks on two days. */
+let busyId: number;
 const captured: { query: string; params: unknown[] }[] = [];
 
 beforeAll(async () => {
@@ -22,9 +24,16 @@ beforeAll(async () => {
   pool = postgres(db.url, { max: 2, onnotice: () => {} });
   await seed(pool, { users: 2, expenses: 40_000 });
   userId = (await pool`select id from users order by id limit 1`)[0]?.id;
+  busyId = (await pool`select id from users order by id offset 1 limit 1`)[0]?.id;
   // The steady state: the worker has rolled the user up, other users' rollups fill the table (a
   // year of days for each of 300), autovacuum has set the visibility map.
   await drizzle(pool).transaction((tx) => rollUpUser(tx, userId));
+  await drizzle(pool).transaction((tx) => rollUpUser(tx, busyId));
+  await pool`
+    insert into daily_metrics_dirty (user_id, day)
+    select ${busyId}, d from (select distinct expense_date d from expenses
+                              where user_id = ${busyId} order by 1 desc limit 2) days,
+      generate_series(1, 1500)`;
   await pool`
     with others as (
       insert into users (email, name, password_hash)
@@ -155,6 +164,41 @@ describe.each<PlanCacheMode>(['force_generic_plan', 'force_custom_plan'])(
       const scans = text.split('\n').filter((line) => / on expenses e\b/.test(line));
       expect(scans.length).toBeGreaterThan(0);
       for (const line of scans) expect(line).toMatch(/never executed/);
+    });
+
+    it("a busy user's dirty days cost an index probe per day, not a read of every mark", async () => {
+      const page = await plan(
+        (db) =>
+          pageExpensesByOwner(
+            db,
+            'user',
+            [busyId],
+            {},
+            'DATE_DESC',
+            { limit: 21, backward: false, cursor: null },
+            { withCategories: true, withTotal: true },
+          ),
+        '(analyze, costs off, timing off)',
+      );
+      const summary = await plan(
+        (db) => spendingSummary(db, busyId, '2000-01-01', '2100-12-31'),
+        '(analyze, costs off, timing off)',
+      );
+      for (const text of [page, summary]) {
+        const scans = text.split('\n').filter((line) => line.includes('on daily_metrics_dirty'));
+        expect(scans.length).toBeGreaterThan(0);
+        // Each scan of the marks stops at its first row (3,000 of them would say rows=3000).
+        for (const line of scans)
+          expect(line).toMatch(/\(actual rows=[01] loops=\d+\)|never executed/);
+        expect(text).not.toMatch(/HashAggregate|Bitmap Heap Scan on daily_metrics_dirty/);
+        // The dirty days' expenses come from the index, a range per day; never a table scan.
+        expect(text).toMatch(
+          /(Index|Index Only|Bitmap Index) Scan (using|on) expenses_user_date_idx/,
+        );
+        for (const line of text.split('\n').filter((l) => l.includes('Seq Scan on expenses'))) {
+          expect(line).toMatch(/never executed/);
+        }
+      }
     });
 
     it("a category's page uses the category index", async () => {

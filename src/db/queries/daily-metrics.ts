@@ -12,6 +12,27 @@ export function markDaysDirtySql(userId: number, days: readonly string[]): SQL {
 }
 
 /**
+ * The days `userId` has dirty marks on (within [from, to] when given), as a subquery of one
+ * `day` column: a loose index scan, one index probe per distinct day. A mark is a row per write,
+ * and a user writing fast has thousands on one day until the rollup catches up; SELECT DISTINCT
+ * read every one (5 ms for 25,000 marks on the dashboard's statement; 0.1 ms this way).
+ */
+export function dirtyDaysSql(userId: SQL | number, from?: string, to?: string): SQL {
+  const upper = (alias: SQL) => (to ? sql` and ${alias}.day <= ${to}::date` : sql``);
+  const lower = from ? sql` and first.day >= ${from}::date` : sql``;
+  return sql`(with recursive walk(day) as (
+      (select first.day from daily_metrics_dirty first
+       where first.user_id = ${userId}${lower}${upper(sql`first`)}
+       order by first.day limit 1)
+      union all
+      select (select next.day from daily_metrics_dirty next
+              where next.user_id = ${userId} and next.day > walk.day${upper(sql`next`)}
+              order by next.day limit 1)
+      from walk where walk.day is not null)
+    select day from walk where day is not null)`;
+}
+
+/**
  * Serializes rollups of one user until the transaction ends. Rollups of the same day can run at
  * once (a day has a job per database session that wrote it, and graphile-worker queues a new job
  * when a write lands while the one with its key runs): unserialized, each deletes the day's rows

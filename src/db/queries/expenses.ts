@@ -2,6 +2,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { CategoryRow } from '../schema/categories.js';
 import { type ExpenseRow, expenses } from '../schema/expenses.js';
+import { dirtyDaysSql } from './daily-metrics.js';
 import {
   anyId,
   bigintArray,
@@ -208,7 +209,8 @@ function countOf(owner: ExpenseOwner, filter: ExpenseFilter, id: SQL): SQL {
 
 /**
  * All of a user's expenses, counted from the daily rollup where it is current: days that are
- * not dirty from daily_metrics, and only dirty days from expenses (each an index range). Every
+ * not dirty from daily_metrics, and only dirty days from expenses (an index range per day: the
+ * LATERAL count keeps the planner from hashing the join over a scan of every user's expenses). Every
  * write marks its days dirty in its own statement and queues their rollup, so a day that is not
  * dirty is rolled up, today and later days included. A heavy user's `totalCount` costs about one
  * row per day and category instead of one per expense. A user the rollup does not cover yet is
@@ -219,12 +221,10 @@ function allOfUser(id: SQL): SQL {
       then (select count(*) from expenses e where e.user_id = ${id})
       else
         coalesce((select sum(m.count) from daily_metrics m
-                  where m.user_id = ${id}
-                    and not exists (select 1 from daily_metrics_dirty d
-                                    where d.user_id = ${id} and d.day = m.day)), 0)
-        + (select count(*) from (select distinct day from daily_metrics_dirty
-                                 where user_id = ${id}) d
-           join expenses e on e.user_id = ${id} and e.expense_date = d.day)
+                  where m.user_id = ${id} and m.day not in (select day from ${dirtyDaysSql(id)} w)), 0)
+        + coalesce((select sum(n) from ${dirtyDaysSql(id)} d cross join lateral (
+            select count(*) as n from expenses e where e.user_id = ${id} and e.expense_date = d.day
+          ) day_count), 0)
       end)::int`;
 }
 

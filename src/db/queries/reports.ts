@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import { dirtyDaysSql } from './daily-metrics.js';
 
 /**
  * A user's spending in [from, to] as (day, category, total, count) parts: days from the
@@ -9,11 +10,12 @@ import type { Executor } from '../client.js';
  */
 function spendingParts(userId: number, from: string, to: string): SQL {
   // Each branch's condition on `covered` is a one-time filter: for a covered user the whole-range
-  // scan of expenses never runs, and the live part reads only the dirty days' index ranges.
+  // scan of expenses never runs, and the live part reads only the dirty days' index ranges (the
+  // LATERAL with OFFSET 0 is not flattened, so the planner cannot hash the join over a scan of
+  // every user's expenses: it did once dirty days came from a recursive walk of unknown size).
   return sql`
     with dirty as (
-      select distinct day from daily_metrics_dirty
-      where user_id = ${userId} and day between ${from}::date and ${to}::date
+      select day from ${dirtyDaysSql(userId, from, to)} as walked
     ), covered as (
       select exists(select 1 from daily_metrics_coverage where user_id = ${userId}) as yes
     )
@@ -23,7 +25,9 @@ function spendingParts(userId: number, from: string, to: string): SQL {
       and m.day not in (select day from dirty)
     union all
     select e.expense_date, coalesce(e.category_id, 0), e.amount, 1
-    from dirty d join expenses e on e.user_id = ${userId} and e.expense_date = d.day
+    from dirty d cross join lateral (
+      select e.expense_date, e.category_id, e.amount from expenses e
+      where e.user_id = ${userId} and e.expense_date = d.day offset 0) e
     where (select yes from covered)
     union all
     select e.expense_date, coalesce(e.category_id, 0), e.amount, 1 from expenses e
