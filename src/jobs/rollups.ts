@@ -1,9 +1,9 @@
 /**
  * Keeps the daily_metrics rollup honest: every change to a user's expenses marks its days dirty
  * and queues their rollup (through the job outbox), in the same transaction. Rollups are debounced
- * per user and day (a burst of writes to one day costs one recomputation, give or take one per
- * relay batch); reads compute dirty days live meanwhile. Writers share no row on this path: the
- * marks and the outbox rows are plain inserts, and only relays upsert the keyed jobs.
+ * per user and day (a burst of writes to one day costs one recomputation: the relays replace the
+ * pending job of that key); reads compute dirty days live meanwhile. Writers share no row on this
+ * path: the marks and the outbox rows are plain inserts, and only relays upsert the keyed jobs.
  */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';

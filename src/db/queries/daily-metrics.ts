@@ -33,10 +33,10 @@ export function dirtyDaysSql(userId: SQL | number, from?: string, to?: string): 
 }
 
 /**
- * Serializes rollups of one user until the transaction ends. Rollups of the same day can run at
- * once (a day has a job per database session that wrote it, and graphile-worker queues a new job
- * when a write lands while the one with its key runs): unserialized, each deletes the day's rows
- * it can see, then both insert, and the second fails on the primary key.
+ * Serializes rollups of one user until the transaction ends. Two rollups of the same day can run
+ * at once (graphile-worker queues a new job when a write lands while the one with its key runs):
+ * unserialized, each deletes the day's rows it can see, then both insert, and the second fails
+ * on the primary key.
  */
 async function lockUserRollup(db: Executor, userId: number): Promise<void> {
   await db.execute(
@@ -49,8 +49,8 @@ async function lockUserRollup(db: Executor, userId: number): Promise<void> {
  * COMMITTED). The DELETE removes the marks committed before it looked; the recomputation reads a
  * later snapshot, so it covers every change whose mark it removed, and a change that commits
  * meanwhile keeps its mark (the day stays dirty, read live, until that change's own rollup). A
- * day without marks is current: nothing to do (several rollup jobs of a day can be queued, one
- * per database session that wrote it). Returns whether it recomputed.
+ * day without marks is current: nothing to do (a rollup that waited for another's lock often
+ * finds its marks cleared by that one). Returns whether it recomputed.
  */
 export async function rollUpDay(db: Executor, userId: number, day: string): Promise<boolean> {
   await lockUserRollup(db, userId);

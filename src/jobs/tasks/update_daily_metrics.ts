@@ -13,7 +13,7 @@ export const updateDailyMetricsTask = defineTask(
   'update_daily_metrics',
   async ({ userId, day }, { runtime }) => {
     const { db } = runtime;
-    // Another job of the day (another session's) may have covered this one's changes already.
+    // Another rollup of the day may have covered this job's changes already.
     const recomputed = await db.transaction((tx) => rollUpDay(tx, userId, day));
     if (!recomputed) return { recomputed: false };
     const [user] = await db
