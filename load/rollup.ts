@@ -51,7 +51,7 @@ export const LOAD_MERCHANT = 'ledgerline load run';
  * Deletes the expenses write scenarios made (by their merchant) and vacuums: each scenario after
  * one that writes meets the seeded data, not the thousands of rows its predecessor dated today
  * (which lists, totals and summaries count live while their days are dirty). The days they
- * marked stay marked, read live, until rollUpAll recomputes them at the next run's start.
+ * marked stay marked, read live, until rollUpAll recomputes them (the run calls it next).
  */
 export async function removeLoadWrites(sql: postgres.Sql): Promise<void> {
   await sql`delete from expenses where merchant = ${LOAD_MERCHANT}`;
