@@ -16,3 +16,12 @@ export async function eventually<T>(
 export function until(check: () => Promise<boolean>, timeoutMs?: number): Promise<true> {
   return eventually(async () => ((await check()) ? true : undefined), timeoutMs);
 }
+
+/** A one-shot signal between a test and the work it holds open: `fire()` resolves `fired`. */
+export function signal(): { fired: Promise<void>; fire: () => void } {
+  let fire = () => {};
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fired, fire };
+}

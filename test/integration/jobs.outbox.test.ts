@@ -10,6 +10,7 @@ import { createPool, type Pool } from '../../src/db/client.js';
 import { insertExpensesWithJobs } from '../../src/jobs/expense-inserts.js';
 import { outboxJobsSql, relayOutbox } from '../../src/jobs/outbox.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { signal } from '../helpers/wait.js';
 
 let pool: Pool;
 let listener: postgres.Sql;
@@ -52,10 +53,7 @@ async function counts() {
 
 it('writes send no NOTIFY; the relay moves their jobs and notifies once per batch', async () => {
   const heard: string[] = [];
-  let relayHeard = () => {};
-  const relayNotified = new Promise<void>((resolve) => {
-    relayHeard = resolve;
-  });
+  const { fired: relayNotified, fire: relayHeard } = signal();
   await listener.listen('jobs:insert', (payload) => {
     heard.push(payload);
     if (payload.includes('"count":3')) relayHeard();
@@ -102,14 +100,8 @@ it('relays take disjoint rows: rows another relay holds are skipped, not waited 
     payload: { userId, event: 'export_ready' as const, data: { n } },
   });
   await db.execute(outboxJobsSql([spec(1), spec(2), spec(3)]));
-  let release = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let held = () => {};
-  const holding = new Promise<void>((resolve) => {
-    held = resolve;
-  });
+  const { fired: released, fire: release } = signal();
+  const { fired: holding, fire: held } = signal();
   // Another relay's transaction holds the oldest row.
   const other = pool.begin(async (tx) => {
     await tx`select id from job_outbox order by id limit 1 for update`;

@@ -13,7 +13,7 @@ import { Deadline, DeadlineError } from '../../src/deadline.js';
 import type { Json } from '../helpers/app.js';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { eventually, until } from '../helpers/wait.js';
+import { eventually, signal, until } from '../helpers/wait.js';
 
 const PAGE = '{ viewer { expenses(first: 5) { nodes { id amount } } } }';
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`;
@@ -44,14 +44,8 @@ async function busyBackends(): Promise<number> {
 
 /** Holds an exclusive lock on expenses (every read of it waits) until release() is called. */
 async function lockExpenses(): Promise<{ release(): Promise<void> }> {
-  let release = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let locked = () => {};
-  const isLocked = new Promise<void>((resolve) => {
-    locked = resolve;
-  });
+  const { fired: released, fire: release } = signal();
+  const { fired: isLocked, fire: locked } = signal();
   const done = observer.begin(async (tx) => {
     await tx`lock table expenses in access exclusive mode`;
     locked();

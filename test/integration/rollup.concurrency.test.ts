@@ -11,6 +11,7 @@ import { rollUpDay } from '../../src/db/queries/daily-metrics.js';
 import { spendingSummary } from '../../src/db/queries/reports.js';
 import { insertExpensesWithJobs } from '../../src/jobs/expense-inserts.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { signal } from '../helpers/wait.js';
 
 let pool: postgres.Sql;
 let drop: () => Promise<void>;
@@ -56,14 +57,8 @@ it('serializes two rollups of one user: the second covers what was written while
   await write(pool, userId, '1.25');
   const db = drizzle(pool);
 
-  let finishFirst = () => {};
-  const firstHolds = new Promise<void>((resolve) => {
-    finishFirst = resolve;
-  });
-  let firstRolledUp = () => {};
-  const firstDone = new Promise<void>((resolve) => {
-    firstRolledUp = resolve;
-  });
+  const { fired: firstHolds, fire: finishFirst } = signal();
+  const { fired: firstDone, fire: firstRolledUp } = signal();
   // The first rollup writes its rows and keeps its transaction open.
   const first = db.transaction(async (tx) => {
     const recomputed = await rollUpDay(tx, userId, DAY);
@@ -93,14 +88,8 @@ it('a write that commits after a rollup looked keeps its day dirty, and reads st
   await write(pool, userId, '2.00');
   const db = drizzle(pool);
   // The write is in flight (its expense and mark not committed) while the rollup runs.
-  let commitWrite = () => {};
-  const writeMayCommit = new Promise<void>((resolve) => {
-    commitWrite = resolve;
-  });
-  let written = () => {};
-  const writeDone = new Promise<void>((resolve) => {
-    written = resolve;
-  });
+  const { fired: writeMayCommit, fire: commitWrite } = signal();
+  const { fired: writeDone, fire: written } = signal();
   const inFlight = pool.begin(async (tx) => {
     await write(tx, userId, '5.00');
     written();
@@ -137,14 +126,8 @@ it("one user's concurrent writes to one day do not wait for each other's commit"
   // name registered by an open transaction makes the next job of that task wait for it.
   await insertExpensesWithJobs(drizzle(pool), userId, [row('earlier')], 60_000);
   // The next write is done but not committed (its transaction stays open).
-  let commitFirst = () => {};
-  const firstMayCommit = new Promise<void>((resolve) => {
-    commitFirst = resolve;
-  });
-  let firstWritten = () => {};
-  const firstDone = new Promise<void>((resolve) => {
-    firstWritten = resolve;
-  });
+  const { fired: firstMayCommit, fire: commitFirst } = signal();
+  const { fired: firstDone, fire: firstWritten } = signal();
   const first = drizzle(pool).transaction(async (tx) => {
     await insertExpensesWithJobs(tx, userId, [row('first')], 60_000);
     firstWritten();
