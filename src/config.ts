@@ -133,7 +133,7 @@ export interface Config {
     readonly enabled: boolean;
     /** `WORKER_CONCURRENCY`: jobs one worker runs at once. @default 4 */
     readonly concurrency: number;
-    /** `WORKER_POLL_INTERVAL_MS`: fallback polling (LISTEN/NOTIFY wakes workers at once). @default 1000 */
+    /** `WORKER_POLL_INTERVAL_MS`: fallback polling (LISTEN/NOTIFY wakes workers at once), and the job outbox relay's. @default 1000 */
     readonly pollIntervalMs: number;
     /** `WORKER_HEARTBEAT_MS`: how often a worker records that it is alive. @default 5000 */
     readonly heartbeatMs: number;
