@@ -18,3 +18,17 @@ export function dbId(globalId: string): number {
 export function globalId(type: string, id: number): string {
   return Buffer.from(`${type}:${id}`).toString('base64');
 }
+
+/** An uncategorized expense of 1.00 as `insertExpensesWithJobs` takes it (a suggestion job each). */
+export function pendingExpense(userId: number, expenseDate: string, description: string) {
+  return {
+    userId,
+    amount: '1.00',
+    currency: null,
+    description,
+    merchant: null,
+    expenseDate,
+    categoryId: null,
+    categorySource: 'PENDING' as const,
+  };
+}

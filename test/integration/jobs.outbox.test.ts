@@ -10,6 +10,7 @@ import { createPool, type Pool } from '../../src/db/client.js';
 import { insertExpensesWithJobs } from '../../src/jobs/expense-inserts.js';
 import { outboxJobsSql, relayOutbox } from '../../src/jobs/outbox.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { pendingExpense } from '../helpers/factories.js';
 import { signal } from '../helpers/wait.js';
 
 let pool: Pool;
@@ -33,16 +34,7 @@ afterAll(async () => {
   await drop();
 });
 
-const row = (description: string) => ({
-  userId,
-  amount: '1.00',
-  currency: null,
-  description,
-  merchant: null,
-  expenseDate: '2026-02-01',
-  categoryId: null,
-  categorySource: 'PENDING' as const,
-});
+const row = (description: string) => pendingExpense(userId, '2026-02-01', description);
 
 async function counts() {
   const [result] = await pool<{ outbox: number; jobs: number }[]>`select

@@ -11,6 +11,7 @@ import { rollUpDay } from '../../src/db/queries/daily-metrics.js';
 import { spendingSummary } from '../../src/db/queries/reports.js';
 import { insertExpensesWithJobs } from '../../src/jobs/expense-inserts.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { pendingExpense } from '../helpers/factories.js';
 import { signal } from '../helpers/wait.js';
 
 let pool: postgres.Sql;
@@ -112,16 +113,7 @@ it('a write that commits after a rollup looked keeps its day dirty, and reads st
 
 it("one user's concurrent writes to one day do not wait for each other's commit", async () => {
   const userId = await newUser('writers@example.com');
-  const row = (description: string) => ({
-    userId,
-    amount: '1.00',
-    currency: null,
-    description,
-    merchant: null,
-    expenseDate: DAY,
-    categoryId: null,
-    categorySource: 'PENDING' as const,
-  });
+  const row = (description: string) => pendingExpense(userId, DAY, description);
   // A committed write first: graphile-worker registers a task name on its first job, and a
   // name registered by an open transaction makes the next job of that task wait for it.
   await insertExpensesWithJobs(drizzle(pool), userId, [row('earlier')], 60_000);
