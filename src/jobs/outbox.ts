@@ -36,7 +36,7 @@ export function outboxJobsSql(jobs: readonly JobSpec<TaskName>[]): SQL {
  */
 export async function relayOutbox(pool: Pool, batch = RELAY_BATCH): Promise<number> {
   return pool.begin(async (tx) => {
-    const rows = await tx<{ id: string; spec: JobSpecJson }[]>`
+    const rows = await tx<{ id: number; spec: JobSpecJson }[]>`
       delete from job_outbox where id in (
         select id from job_outbox order by id limit ${batch} for update skip locked)
       returning id, spec`;
@@ -45,7 +45,8 @@ export async function relayOutbox(pool: Pool, batch = RELAY_BATCH): Promise<numb
     // latest spec wins (as a later add_jobs call would have replaced the earlier).
     const keyed = new Map<string, JobSpecJson>();
     const unkeyed: JobSpecJson[] = [];
-    for (const { spec } of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+    // DELETE … RETURNING keeps no order: oldest first, so the latest spec of a key wins.
+    for (const { spec } of rows.sort((a, b) => a.id - b.id)) {
       if (spec.job_key) keyed.set(spec.job_key, spec);
       else unkeyed.push(spec);
     }

@@ -210,9 +210,9 @@ function countOf(owner: ExpenseOwner, filter: ExpenseFilter, id: SQL): SQL {
 /**
  * All of a user's expenses, counted from the daily rollup where it is current: days that are
  * not dirty from daily_metrics, and only dirty days from expenses (an index range per day: the
- * LATERAL count keeps the planner from hashing the join over a scan of every user's expenses). Every
- * write marks its days dirty in its own statement and queues their rollup, so a day that is not
- * dirty is rolled up, today and later days included. A heavy user's `totalCount` costs about one
+ * LATERAL count keeps the planner from hashing the join over a scan of every user's expenses).
+ * Every write marks its days dirty in its own statement and queues their rollup, so a day that
+ * is not dirty is rolled up, today and later days included. A heavy user's `totalCount` costs about one
  * row per day and category instead of one per expense. A user the rollup does not cover yet is
  * counted live.
  */
