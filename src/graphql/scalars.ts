@@ -11,6 +11,8 @@ import {
 } from 'graphql';
 
 const DECIMAL = /^-?(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+/** What Postgres sends for numeric(14,2): no leading zero, no -0, two decimals. */
+const CANONICAL = /^(-?[1-9]\d{0,11}|0)\.\d\d$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function invalid(message: string): GraphQLError {
@@ -29,6 +31,15 @@ export function parseDecimal(value: unknown): string {
   const [whole, fraction = ''] = text.split('.');
   const normalized = `${whole}.${fraction.padEnd(2, '0')}`;
   return normalized === '-0.00' ? '0.00' : normalized;
+}
+
+/**
+ * Output: numeric(14,2) columns and their sums already arrive as '12.50'; only other forms go
+ * through parseDecimal (a regex and a split per amount showed in fan-out profiles).
+ */
+function serializeDecimal(value: unknown): string {
+  if (typeof value === 'string' && CANONICAL.test(value)) return value;
+  return parseDecimal(value);
 }
 
 export function parseDate(value: unknown): string {
@@ -51,7 +62,7 @@ function literal(ast: ValueNode): unknown {
 export const DecimalScalar = new GraphQLScalarType<string, string>({
   name: 'Decimal',
   description: 'An exact amount with two decimals, serialized as a string such as "12.50".',
-  serialize: (value) => parseDecimal(value),
+  serialize: serializeDecimal,
   parseValue: parseDecimal,
   parseLiteral: (ast) => {
     // A literal keeps its source text, so 12.345 is seen (and refused) exactly as written.

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal, parseDate, parseDecimal } from '../../src/graphql/scalars.js';
+import {
+  compareDecimal,
+  DecimalScalar,
+  parseDate,
+  parseDecimal,
+} from '../../src/graphql/scalars.js';
 
 describe('parseDecimal', () => {
   it.each([
@@ -32,6 +37,23 @@ describe('parseDecimal', () => {
     expect(() => parseDecimal(input)).toThrow(
       expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
     );
+  });
+
+  // Output takes a fast path for what Postgres sends; every other form is still normalized.
+  it.each([
+    ['12.50', '12.50'],
+    ['0.00', '0.00'],
+    ['-12.30', '-12.30'],
+    ['-0.00', '0.00'],
+    ['12.5', '12.50'],
+    ['7', '7.00'],
+    [' 7.10', '7.10'],
+    [3.1, '3.10'],
+  ])('serializes %j as %s', (value, output) => expect(DecimalScalar.serialize(value)).toBe(output));
+
+  it('does not serialize what is not an amount', () => {
+    expect(() => DecimalScalar.serialize('012.50')).toThrow();
+    expect(() => DecimalScalar.serialize('1.005')).toThrow();
   });
 
   it('compares exactly', () => {
