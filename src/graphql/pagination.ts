@@ -91,6 +91,21 @@ export function parseConnectionArgs(args: ConnectionArgs, orderKey: string): Pag
   return { size, window: { limit: size + 1, backward, cursor } };
 }
 
+/**
+ * An edge whose cursor is encoded when read. A class rather than an object literal with a
+ * getter: the literal made a getter closure per row (a fan-out builds thousands of edges).
+ */
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (row: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
 export interface ConnectionResult<T> {
   readonly edges: { cursor: string; node: T }[];
   readonly pageInfo: PageInfoShape;
@@ -114,12 +129,7 @@ export function buildConnection<T>(
   const shown = hasMore ? (backward ? rows.slice(1) : rows.slice(0, page.size)) : rows;
   // Cursors are getters too: a list asking for nodes only (the common nested case) never
   // encodes one per row.
-  const edges = shown.map((node) => ({
-    get cursor() {
-      return cursorOf(node);
-    },
-    node,
-  }));
+  const edges = shown.map((node) => new Edge(node, cursorOf));
   const hasCursor = page.window.cursor !== null;
   const farSide = () => (hasCursor ? existsBeyondCursor() : Promise.resolve(false));
   return {
