@@ -36,9 +36,8 @@ export async function resolveExpenseList(
   // the categories (a category's list does not need them: its owner is that category, loaded).
   const include = {
     withCategories:
-      owner === 'user' &&
-      (selects(info, ['nodes', 'category']) || selects(info, ['edges', 'node', 'category'])),
-    withTotal: selects(info, ['totalCount']),
+      owner === 'user' && (selects(info, 'nodes.category') || selects(info, 'edges.node.category')),
+    withTotal: selects(info, 'totalCount'),
   };
   const rows = await ctx.loaders.expensesByOwner.load({ ...list, window: page.window, include });
   return buildConnection(

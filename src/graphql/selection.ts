@@ -2,7 +2,7 @@
  * What an operation selects on a field's result, read from the resolve info: the names of the
  * fields asked for directly under it, through fragment spreads and inline fragments.
  */
-import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 
 /**
  * True when every field selected on this field's result is in `allowed`. Directives are not
@@ -19,11 +19,22 @@ export function selectsOnly(info: GraphQLResolveInfo, allowed: ReadonlySet<strin
   return info.fieldNodes.every((node) => within(node.selectionSet));
 }
 
+/** Answers of `selects` by field node and path: the same for every parent of a list's items. */
+const answers = new WeakMap<FieldNode, Map<string, boolean>>();
+
 /**
- * True when the field at `path` (names below this field's result, e.g. ['nodes', 'category'])
+ * True when the field at `path` (dotted names below this field's result, e.g. 'nodes.category')
  * is selected, through fragment spreads and inline fragments. Directives are not evaluated.
+ *
+ * A field node belongs to a parsed document, which its fragments belong to too, so the answer is
+ * kept per node: a nested list asks once per parent row (350 times in the admin fan-out).
  */
-export function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+export function selects(info: GraphQLResolveInfo, path: string): boolean {
+  const [only] = info.fieldNodes;
+  const known = only && info.fieldNodes.length === 1 ? answers.get(only) : undefined;
+  const answer = known?.get(path);
+  if (answer !== undefined) return answer;
+  const names = path.split('.');
   // Validation has already refused fragment cycles, so the walk ends.
   const walk = (set: SelectionSetNode | undefined, depth: number): boolean =>
     (set?.selections ?? []).some((selection) => {
@@ -31,8 +42,13 @@ export function selects(info: GraphQLResolveInfo, path: readonly string[]): bool
       if (selection.kind === 'FragmentSpread') {
         return walk(info.fragments[selection.name.value]?.selectionSet, depth);
       }
-      if (selection.name.value !== path[depth]) return false;
-      return depth === path.length - 1 || walk(selection.selectionSet, depth + 1);
+      if (selection.name.value !== names[depth]) return false;
+      return depth === names.length - 1 || walk(selection.selectionSet, depth + 1);
     });
-  return info.fieldNodes.some((node) => walk(node.selectionSet, 0));
+  const found = info.fieldNodes.some((node) => walk(node.selectionSet, 0));
+  if (only && info.fieldNodes.length === 1) {
+    if (known) known.set(path, found);
+    else answers.set(only, new Map([[path, found]]));
+  }
+  return found;
 }

@@ -46,7 +46,7 @@ builder.node(UserRef, {
             ctx.loaders.categoriesByUser.load({ ownerId: user.id, window, include });
           // The page statement aggregates the keywords when the selection shows them.
           const withKeywords =
-            selects(info, ['nodes', 'keywords']) || selects(info, ['edges', 'node', 'keywords']);
+            selects(info, 'nodes.keywords') || selects(info, 'edges.node.keywords');
           return buildConnection(
             await load(page.window, withKeywords ? { withKeywords } : undefined),
             page,
