@@ -106,6 +106,40 @@ class Edge<T> {
   }
 }
 
+/**
+ * A page's flags and cursors, as getters: the far-side query runs only when a client selects
+ * that flag (a getter may yield a promise, which GraphQL awaits like any other field value). A
+ * class for the same reason as Edge: a literal with four getters made four closures per list.
+ */
+class LazyPageInfo<T> {
+  constructor(
+    private readonly edges: readonly Edge<T>[],
+    private readonly hasMore: boolean,
+    private readonly window: KeysetWindow,
+    private readonly existsBeyondCursor: () => Promise<boolean>,
+  ) {}
+
+  private farSide(): Promise<boolean> {
+    return this.window.cursor !== null ? this.existsBeyondCursor() : Promise.resolve(false);
+  }
+
+  get hasNextPage(): boolean | Promise<boolean> {
+    return this.window.backward ? this.farSide() : this.hasMore;
+  }
+
+  get hasPreviousPage(): boolean | Promise<boolean> {
+    return this.window.backward ? this.hasMore : this.farSide();
+  }
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
+}
+
 export interface ConnectionResult<T> {
   readonly edges: { cursor: string; node: T }[];
   readonly pageInfo: PageInfoShape;
@@ -130,26 +164,9 @@ export function buildConnection<T>(
   // Cursors are getters too: a list asking for nodes only (the common nested case) never
   // encodes one per row.
   const edges = shown.map((node) => new Edge(node, cursorOf));
-  const hasCursor = page.window.cursor !== null;
-  const farSide = () => (hasCursor ? existsBeyondCursor() : Promise.resolve(false));
   return {
     edges,
-    // The flags are getters: the far-side query runs only when a client selects that flag. They
-    // may yield a promise, which GraphQL awaits like any other field value.
-    pageInfo: {
-      get hasNextPage() {
-        return backward ? farSide() : hasMore;
-      },
-      get hasPreviousPage() {
-        return backward ? hasMore : farSide();
-      },
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges.at(-1)?.cursor ?? null;
-      },
-    } as unknown as PageInfoShape,
+    pageInfo: new LazyPageInfo(edges, hasMore, page.window, existsBeyondCursor) as PageInfoShape,
     totalCount,
   };
 }
