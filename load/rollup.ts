@@ -44,6 +44,30 @@ export async function rollUpAll(sql: postgres.Sql): Promise<void> {
   await sql`vacuum analyze`;
 }
 
+/**
+ * The accounts a run makes: one per sign-up, and the reader, bulk writer and job scenario's user
+ * (a fresh one each run). The admin keeps its fixed address and is reused.
+ */
+export const RUN_ACCOUNT_EMAILS = [
+  'load-signup-%@example.com',
+  'load-reader-%@example.com',
+  'load-bulk-%@example.com',
+  'load-jobs-%@example.com',
+] as const;
+
+/**
+ * Deletes the accounts runs made, with all that is theirs (the foreign keys cascade), and
+ * vacuums. The bulk scenario alone writes about 500,000 expenses a run, and sign-ups leave
+ * hundreds of users with their categories: without this, every run measured a bigger database
+ * than the one before it (a million expenses after two runs of a 50,000-expense seed).
+ */
+export async function removeLoadAccounts(sql: postgres.Sql): Promise<number> {
+  const deleted = await sql`
+    delete from users where email like any(${sql.array([...RUN_ACCOUNT_EMAILS])})`;
+  await sql`vacuum analyze`;
+  return deleted.count;
+}
+
 /** The merchant the write scenarios put on their expenses, so the run can remove them. */
 export const LOAD_MERCHANT = 'ledgerline load run';
 

@@ -42,7 +42,13 @@ import {
   SUMMARY,
 } from './queries.js';
 import { type RunResult, renderHtml, type ScalingRow, type Verdict } from './report.js';
-import { dropQueuedJobs, LOAD_MERCHANT, removeLoadWrites, rollUpAll } from './rollup.js';
+import {
+  dropQueuedJobs,
+  LOAD_MERCHANT,
+  removeLoadAccounts,
+  removeLoadWrites,
+  rollUpAll,
+} from './rollup.js';
 import { scalingCheck } from './scaling.js';
 
 const { values } = parseArgs({
@@ -137,7 +143,9 @@ try {
     console.log(`Seeded in ${result.copySeconds.toFixed(1)} s of COPY.`);
   }
   // The steady state a running product is in: the worker has rolled the seed up, and nothing an
-  // earlier run wrote is left.
+  // earlier run wrote or signed up is left.
+  const leftovers = await removeLoadAccounts(harnessSql);
+  if (leftovers > 0) console.log(`Removed ${leftovers} accounts earlier runs made.`);
   await removeLoadWrites(harnessSql);
   await rollUpAll(harnessSql);
   const sqlSource = await harnessSql`select 1 from pg_stat_statements limit 1`.then(
@@ -536,6 +544,9 @@ try {
     scaling = check.rows;
     for (const verdict of check.verdicts) verdicts.push(verdict);
   }
+
+  // The database as the run found it: the seed, the admin, nothing this run's scenarios made.
+  await removeLoadAccounts(harnessSql);
 
   const find = (name: string) => measurements.find((m) => m.scenario === name);
   const comparisons = [
