@@ -56,15 +56,15 @@ export const RUN_ACCOUNT_EMAILS = [
 ] as const;
 
 /**
- * Deletes the accounts runs made, with all that is theirs (the foreign keys cascade), and
- * vacuums. The bulk scenario alone writes about 500,000 expenses a run, and sign-ups leave
- * hundreds of users with their categories: without this, every run measured a bigger database
- * than the one before it (a million expenses after two runs of a 50,000-expense seed).
+ * Deletes the accounts runs made, with all that is theirs (the foreign keys cascade). The bulk
+ * scenario alone writes about 500,000 expenses a run, and sign-ups leave hundreds of users with
+ * their categories: without this, every run measured a bigger database than the one before it (a
+ * million expenses after two runs of a 50,000-expense seed). rollUpAll, which a run calls next,
+ * vacuums.
  */
 export async function removeLoadAccounts(sql: postgres.Sql): Promise<number> {
   const deleted = await sql`
     delete from users where email like any(${sql.array([...RUN_ACCOUNT_EMAILS])})`;
-  await sql`vacuum analyze`;
   return deleted.count;
 }
 

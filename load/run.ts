@@ -545,7 +545,8 @@ try {
     for (const verdict of check.verdicts) verdicts.push(verdict);
   }
 
-  // The database as the run found it: the seed, the admin, nothing this run's scenarios made.
+  // The database as the run found it: the seed, the admin, nothing this run's scenarios made
+  // (autovacuum, or the next run's start, vacuums).
   await removeLoadAccounts(harnessSql);
 
   const find = (name: string) => measurements.find((m) => m.scenario === name);
