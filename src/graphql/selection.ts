@@ -30,8 +30,9 @@ const answers = new WeakMap<FieldNode, Map<string, boolean>>();
  * kept per node: a nested list asks once per parent row (350 times in the admin fan-out).
  */
 export function selects(info: GraphQLResolveInfo, path: string): boolean {
-  const [only] = info.fieldNodes;
-  const known = only && info.fieldNodes.length === 1 ? answers.get(only) : undefined;
+  // Merged fields (several nodes) are rare: those are walked every time.
+  const node = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
+  const known = node && answers.get(node);
   const answer = known?.get(path);
   if (answer !== undefined) return answer;
   const names = path.split('.');
@@ -45,10 +46,8 @@ export function selects(info: GraphQLResolveInfo, path: string): boolean {
       if (selection.name.value !== names[depth]) return false;
       return depth === names.length - 1 || walk(selection.selectionSet, depth + 1);
     });
-  const found = info.fieldNodes.some((node) => walk(node.selectionSet, 0));
-  if (only && info.fieldNodes.length === 1) {
-    if (known) known.set(path, found);
-    else answers.set(only, new Map([[path, found]]));
-  }
+  const found = info.fieldNodes.some((field) => walk(field.selectionSet, 0));
+  if (known) known.set(path, found);
+  else if (node) answers.set(node, new Map([[path, found]]));
   return found;
 }
