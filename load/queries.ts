@@ -51,3 +51,8 @@ export const CREATE_MANY = `mutation Bulk($input: CreateExpensesInput!) {
 }`;
 
 export const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { token } }`;
+
+/** One expense by its global ID, with its category's name (the owner's token). */
+export const EXPENSE_BY_ID = `query Expense($id: ID!) {
+  node(id: $id) { ... on Expense { id amount description date category { name } } }
+}`;
