@@ -1,6 +1,6 @@
-# Ledgerline: the API (and, with another command, a worker). Multi-stage: types are checked in a
-# build stage with dev dependencies; the runtime image has production dependencies only and runs
-# as the unprivileged `node` user.
+# Ledgerline: the API (and, with another command, a worker). Multi-stage: types are checked and
+# src/ compiled to dist/ in a build stage with dev dependencies; the runtime image has production
+# dependencies only, runs the compiled JavaScript and runs as the unprivileged `node` user.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,7 +9,8 @@ COPY tsconfig.json drizzle.config.ts vitest.config.ts ./
 COPY src ./src
 COPY test ./test
 COPY load ./load
-RUN npm run typecheck
+COPY scripts ./scripts
+RUN npm run typecheck && npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -22,9 +23,11 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json graphile.config.js crontab schema.graphql ./
 COPY drizzle ./drizzle
+COPY --from=build /app/dist ./dist
+# src/ only for the graphile-worker CLI (graphile.config.js, through tsx); the app runs dist/.
 COPY --from=build /app/src ./src
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-# The worker alone: docker run … node --import tsx src/jobs/worker-main.ts
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# The worker alone: docker run … node dist/jobs/worker-main.js
+CMD ["node", "dist/main.js"]
