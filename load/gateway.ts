@@ -2,8 +2,9 @@
  * Gateways the load run starts (child processes, so the load generator does not share their
  * event loop) and what it reads from their /metrics.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { freePort } from '../src/free-port.js';
 
 export interface Gateway {
@@ -24,12 +25,21 @@ async function waitReady(base: string, child?: ChildProcess): Promise<void> {
   throw new Error(`${base} did not become ready`);
 }
 
+let built: Promise<void> | undefined;
+
+/** `npm run build`, once per load run: gateways run the compiled dist/main.js, as `npm start` does. */
+export function buildOnce(): Promise<void> {
+  built ??= promisify(execFile)(process.execPath, ['scripts/build.mjs']).then(() => {});
+  return built;
+}
+
 /** A gateway on `databaseUrl`; rate limiting off unless `env` turns it on. */
-export function startGateway(
+export async function startGateway(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<Gateway> {
-  return startServer('src/main.ts', {
+  await buildOnce();
+  return startServer(['dist/main.js'], {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
@@ -44,17 +54,17 @@ export function startGateway(
 
 /** load/floor-server.ts: HTTP plus `roundTrips` sequential `select 1`, nothing else. */
 export function startFloorServer(databaseUrl: string, roundTrips: number): Promise<Gateway> {
-  return startServer('load/floor-server.ts', {
+  return startServer(['--import', 'tsx', 'load/floor-server.ts'], {
     DATABASE_URL: databaseUrl,
     ROUND_TRIPS: String(roundTrips),
   });
 }
 
-/** `entry` (TypeScript, through tsx) as a child process on a free port, once /ready answers. */
-async function startServer(entry: string, env: Record<string, string>): Promise<Gateway> {
+/** `node <args>` as a child process on a free port, once /ready answers. */
+async function startServer(args: string[], env: Record<string, string>): Promise<Gateway> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORT: String(port), ...env },
   });
