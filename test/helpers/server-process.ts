@@ -1,4 +1,4 @@
-/** src/main.ts as a child process, the way `npm start` runs it. */
+/** src/main.ts as a child process, through tsx (build.compiled-start.test.ts runs the build). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '../../src/free-port.js';
 
