@@ -7,9 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createClient } from '@redis/client';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { resolveJwtSecret } from './auth/secret.js';
 import { createTokenService } from './auth/tokens.js';
 import { createAuthenticator } from './auth/viewer.js';
@@ -26,6 +26,7 @@ import { useInputGuard } from './graphql/input-guard.js';
 import { createMaskError, useOperationMetrics, useRequestId } from './graphql/observability.js';
 import {
   createDocumentStore,
+  createPersistedResolver,
   loadManifest,
   usePersistedOperations,
 } from './graphql/persisted-operations.js';
@@ -37,6 +38,7 @@ import { useTracing } from './graphql/tracing.js';
 import { createChatWebhook } from './http/chat-webhook.js';
 import { useCompression } from './http/compression.js';
 import { useExportDownload } from './http/export-download.js';
+import { createGraphqlPost } from './http/graphql-post.js';
 import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
@@ -68,6 +70,16 @@ export interface App {
 }
 
 let instances = 0;
+
+/**
+ * Introspection refused by a validation rule. yoga's plugin for it marks requests in a hook of
+ * its HTTP layer, which the direct path (http/graphql-post.ts) does not run.
+ */
+const noIntrospection: Plugin = {
+  onValidate({ addValidationRule }) {
+    addValidationRule(NoSchemaIntrospectionCustomRule);
+  },
+};
 
 export async function createApp(config: Config, log: Logger = createLogger(config)): Promise<App> {
   // Read first: a missing or corrupt manifest stops the start before anything is opened.
@@ -159,6 +171,13 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       })
     : undefined;
 
+  const resolvePersisted = createPersistedResolver({
+    automatic: config.persisted.automatic,
+    allowList,
+    store: createDocumentStore(cache?.store, sharedPrefix),
+  });
+  const rateLimit = limiter ? useRateLimit(limiter, policies) : undefined;
+
   const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => pool`select 1` }];
   if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
 
@@ -208,15 +227,11 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       ),
       useExportDownload({ db: routeDb, authenticate, metrics }),
       // Before the response cache, which keys on the query text this fills in.
-      usePersistedOperations({
-        automatic: config.persisted.automatic,
-        allowList,
-        store: createDocumentStore(cache?.store, sharedPrefix),
-      }),
+      usePersistedOperations(resolvePersisted),
       ...(responseCache ? [responseCache.plugin] : []),
       // Browser requests that are not preflighted must carry this header (yoga's CSRF plugin).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
-      ...(config.introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+      ...(config.introspection ? [] : [noIntrospection, blockFieldSuggestionsPlugin()]),
       // Compiled execution (graphql-jit): each document compiles once to a function; about 25%
       // more uncached requests per second here. Plugins that wrap the execute function (tracing,
       // deadline) come after it, so they wrap the compiled one.
@@ -225,7 +240,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       ...(config.telemetry.endpoint ? [useTracing()] : []),
       useInputGuard(),
       useQueryLimits(config.limits),
-      ...(limiter ? [useRateLimit(limiter, policies)] : []),
+      ...(rateLimit ? [rateLimit.plugin] : []),
       useDeadline(metrics, config.requestTimeoutMs),
       useOperationMetrics(metrics, log, config.slowQueryMs),
     ],
@@ -247,7 +262,13 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   };
   const handle = createNodeHandler({
     yoga,
-    responseCache,
+    graphqlPost: createGraphqlPost({
+      yoga,
+      responseCache,
+      resolvePersisted,
+      ...(rateLimit ? { rateLimitHeaders: rateLimit.headersFor } : {}),
+      metrics,
+    }),
     maxBodyBytes: config.limits.maxBodyBytes,
     metrics,
   });

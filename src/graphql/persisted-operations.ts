@@ -89,45 +89,62 @@ function persistedHash(extensions: unknown): { hash: string } | undefined | Grap
   return { hash: sha256Hash };
 }
 
-export function usePersistedOperations(options: PersistedOperationsOptions): Plugin {
+export interface OperationParams {
+  readonly query?: unknown;
+  readonly extensions?: unknown;
+}
+
+/**
+ * The document a request runs: its own query, or the persisted one its hash names (registering
+ * new ones when automatic). Throws the protocol's errors as GraphQL errors with an HTTP status.
+ */
+export function createPersistedResolver(options: PersistedOperationsOptions) {
   const { allowList, store } = options;
-  return {
-    async onParams({ params, setParams }) {
-      const persisted = persistedHash(params.extensions);
-      if (persisted instanceof GraphQLError) throw persisted;
-      const query = typeof params.query === 'string' ? params.query : undefined;
+  return async <P extends OperationParams>(params: P): Promise<P> => {
+    const persisted = persistedHash(params.extensions);
+    if (persisted instanceof GraphQLError) throw persisted;
+    const query = typeof params.query === 'string' ? params.query : undefined;
 
-      if (allowList) {
-        const hash = persisted?.hash ?? (query === undefined ? undefined : sha256(query));
-        const document = hash === undefined ? undefined : allowList.get(hash);
-        if (document === undefined) {
-          throw persisted && query === undefined
-            ? fail('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND')
-            : fail('Only persisted operations are accepted here', 'FORBIDDEN', 403);
-        }
-        if (query !== undefined && query !== document) {
-          throw fail('The query does not match its sha256Hash', 'BAD_USER_INPUT', 400);
-        }
-        setParams({ ...params, query: document });
-        return;
+    if (allowList) {
+      const hash = persisted?.hash ?? (query === undefined ? undefined : sha256(query));
+      const document = hash === undefined ? undefined : allowList.get(hash);
+      if (document === undefined) {
+        throw persisted && query === undefined
+          ? fail('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND')
+          : fail('Only persisted operations are accepted here', 'FORBIDDEN', 403);
       }
-
-      if (!persisted) return;
-      if (!options.automatic) {
-        throw fail('PersistedQueryNotSupported', 'PERSISTED_QUERY_NOT_SUPPORTED', 400);
-      }
-      if (query === undefined) {
-        const document = await store.get(persisted.hash);
-        if (document === undefined) {
-          throw fail('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND');
-        }
-        setParams({ ...params, query: document });
-        return;
-      }
-      if (sha256(query) !== persisted.hash) {
+      if (query !== undefined && query !== document) {
         throw fail('The query does not match its sha256Hash', 'BAD_USER_INPUT', 400);
       }
-      store.set(persisted.hash, query);
+      return query === document ? params : { ...params, query: document };
+    }
+
+    if (!persisted) return params;
+    if (!options.automatic) {
+      throw fail('PersistedQueryNotSupported', 'PERSISTED_QUERY_NOT_SUPPORTED', 400);
+    }
+    if (query === undefined) {
+      const document = await store.get(persisted.hash);
+      if (document === undefined) {
+        throw fail('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND');
+      }
+      return { ...params, query: document };
+    }
+    if (sha256(query) !== persisted.hash) {
+      throw fail('The query does not match its sha256Hash', 'BAD_USER_INPUT', 400);
+    }
+    store.set(persisted.hash, query);
+    return params;
+  };
+}
+
+export function usePersistedOperations(
+  resolve: ReturnType<typeof createPersistedResolver>,
+): Plugin {
+  return {
+    async onParams({ params, setParams }) {
+      const resolved = await resolve(params);
+      if (resolved !== params) setParams(resolved);
     },
   };
 }

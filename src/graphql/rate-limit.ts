@@ -13,9 +13,15 @@ import { rateLimitHeaders } from '../rate-limit/policies.js';
 import { rateLimited } from './errors.js';
 import { operationCost } from './query-limits.js';
 
-export function useRateLimit(limiter: RateLimiter, policies: Policies): Plugin {
+export interface RateLimit {
+  readonly plugin: Plugin;
+  /** The budget headers for a request the limiter let through (sent with its response). */
+  headersFor(request: Request): Record<string, string> | undefined;
+}
+
+export function useRateLimit(limiter: RateLimiter, policies: Policies): RateLimit {
   const granted = new WeakMap<Request, Record<string, string>>();
-  return {
+  const plugin: Plugin = {
     async onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context;
       const key = ctx.viewer ? `user:${ctx.viewer.id}` : `ip:${ctx.clientAddress}`;
@@ -42,4 +48,5 @@ export function useRateLimit(limiter: RateLimiter, policies: Policies): Plugin {
         for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     },
   };
+  return { plugin, headersFor: (request) => granted.get(request) };
 }

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import {
   type DocumentNode,
+  type ExecutionResult,
   type GraphQLSchema,
   getNamedType,
   getOperationAST,
@@ -34,6 +35,7 @@ import type { CacheStore } from '../cache/store.js';
 import { withTimeout } from '../cache/store.js';
 import type { Versions } from '../cache/versions.js';
 import type { CacheMetrics } from '../metrics.js';
+import { jsonMediaType } from './media-type.js';
 
 /** How long a response holding each type may be served (capped by the configured maximum). */
 export const TYPE_TTL_SECONDS: Readonly<Record<string, number>> = {
@@ -52,7 +54,7 @@ export const TYPE_TTL_SECONDS: Readonly<Record<string, number>> = {
   ExportConnection: 0,
 };
 
-interface CachedResponse {
+export interface CachedResponse {
   readonly body: string;
   readonly etag: string;
   readonly ttlSeconds: number;
@@ -68,10 +70,7 @@ interface DocumentInfo {
 interface RequestState {
   readonly viewer: Viewer | null;
   readonly info: DocumentInfo;
-  key?: string;
-  hit?: CachedResponse;
-  /** Set while this request computes a key others may be waiting for. */
-  settle?: (entry: CachedResponse | undefined) => void;
+  ticket?: CacheTicket;
 }
 
 export interface ResponseCacheOptions {
@@ -128,12 +127,29 @@ export interface Lookup {
   readonly key: string | undefined;
 }
 
+/** A query's place in the cache, held while the request runs. */
+export interface CacheTicket {
+  /** The stored response (this instance's L1, Redis, or a concurrent identical miss). */
+  readonly hit: CachedResponse | undefined;
+  /**
+   * Stores a result that carries no errors as `body` and hands it to requests waiting on the same
+   * key; returns the entry to send (undefined: not stored).
+   */
+  complete(result: ExecutionResult, body: () => string): CachedResponse | undefined;
+  /** Releases waiters without storing (the request ended some other way). Safe to call twice. */
+  abandon(): void;
+}
+
 export interface ResponseCache {
   /**
    * Who asks what, under which key: undefined when the request is not for us (no query, a
    * syntax error, a bad token; yoga reports those). Applies delivered invalidations first.
    */
   prepare(request: CacheRequest): Promise<Lookup | undefined>;
+  /** The cached response for a query's key, or the right to compute it (others wait for it). */
+  open(lookup: Lookup & { readonly key: string }): Promise<CacheTicket>;
+  /** After a mutation ran: every response that could hold what it changed is gone. */
+  afterMutation(viewer: Viewer | null): Promise<void>;
   /** L1 only, synchronous. */
   getLocal(key: string): CachedResponse | undefined;
   /** Headers (and 304 or 200) for sending a cached response. */
@@ -232,6 +248,59 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     return new Response(out.body, { status: out.status, headers: out.headers });
   }
 
+  async function open({
+    key,
+    info,
+    viewer,
+  }: Lookup & { readonly key: string }): Promise<CacheTicket> {
+    let entry = await store.get<CachedResponse>(key, 'response', info.ttlSeconds * 1000);
+    let settle: ((entry: CachedResponse | undefined) => void) | undefined;
+    if (entry === undefined) {
+      // An identical request may have computed and stored it while this one waited for Redis.
+      entry = store.getLocal<CachedResponse>(key, 'response', false);
+    }
+    if (entry === undefined) {
+      const pending = inflight.get(key);
+      if (pending) {
+        metrics.coalesced.inc();
+        entry = await withTimeout(pending, 10_000).catch(() => undefined);
+      } else {
+        let resolve: (entry: CachedResponse | undefined) => void = () => {};
+        const computing = new Promise<CachedResponse | undefined>((r) => {
+          resolve = r;
+        });
+        inflight.set(key, computing);
+        settle = (result) => {
+          settle = undefined;
+          if (inflight.get(key) === computing) inflight.delete(key);
+          resolve(result);
+        };
+      }
+    }
+    return {
+      hit: entry,
+      complete(result, body) {
+        let stored: CachedResponse | undefined;
+        if (entry === undefined && !result.errors?.length) {
+          const text = body();
+          stored = {
+            body: text,
+            etag: `W/"${createHash('sha1').update(text).digest('base64url')}"`,
+            ttlSeconds: info.ttlSeconds,
+            isPublic: viewer === null,
+          };
+          store.set(key, stored, info.ttlSeconds * 1000, 'response', text.length);
+        }
+        settle?.(stored);
+        return stored;
+      },
+      abandon: () => settle?.(undefined),
+    };
+  }
+
+  const afterMutation = (viewer: Viewer | null) =>
+    versions.bump(viewer ? [`user:${viewer.id}`, 'global'] : ['global']);
+
   const plugin: Plugin = {
     async onParams({ request, params, setResult }) {
       // Not validated yet: anything but strings is left for yoga to refuse.
@@ -247,84 +316,45 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       if (!lookup) return;
       const state: RequestState = { viewer: lookup.viewer, info: lookup.info };
       states.set(request, state);
-      const { key, info } = lookup;
+      const { key } = lookup;
       if (key === undefined) return;
-      state.key = key;
-      let entry = await store.get<CachedResponse>(key, 'response', info.ttlSeconds * 1000);
-      if (entry === undefined) {
-        const pending = inflight.get(key);
-        if (pending) {
-          metrics.coalesced.inc();
-          entry = await withTimeout(pending, 10_000).catch(() => undefined);
-        } else {
-          let resolve: (entry: CachedResponse | undefined) => void = () => {};
-          const computing = new Promise<CachedResponse | undefined>((r) => {
-            resolve = r;
-          });
-          inflight.set(key, computing);
-          state.settle = (result) => {
-            state.settle = undefined;
-            if (inflight.get(key) === computing) inflight.delete(key);
-            resolve(result);
-          };
-        }
-      }
-      if (entry !== undefined) {
-        state.hit = entry;
-        setResult({ data: null }); // replaced by the stored body in onResultProcess
-      }
+      state.ticket = await open({ ...lookup, key });
+      // Replaced by the stored body in onResultProcess.
+      if (state.ticket.hit !== undefined) setResult({ data: null });
     },
-    async onResultProcess({ request, result, setResultProcessor, acceptableMediaTypes }) {
+    async onResultProcess({ request, result, setResultProcessor }) {
       const state = states.get(request);
       if (!state) return;
-      const { viewer, info } = state;
-      if (info.operation === 'mutation') {
-        await versions.bump(viewer ? [`user:${viewer.id}`, 'global'] : ['global']);
+      if (state.info.operation === 'mutation') {
+        await afterMutation(state.viewer);
         return;
       }
-      const mediaType = acceptableMediaTypes.includes('application/graphql-response+json')
-        ? 'application/graphql-response+json'
-        : 'application/json';
-      const takesJson = acceptableMediaTypes.some((type) =>
-        ['application/graphql-response+json', 'application/json', '*/*'].includes(type),
-      );
-      if (state.hit) {
-        if (takesJson)
-          setResultProcessor(
-            () => respond(state.hit as CachedResponse, request, 'HIT', mediaType),
-            mediaType,
-          );
+      const { ticket } = state;
+      if (!ticket) return;
+      const mediaType = jsonMediaType(request.headers.get('accept'));
+      const { hit } = ticket;
+      if (hit !== undefined) {
+        if (mediaType) setResultProcessor(() => respond(hit, request, 'HIT', mediaType), mediaType);
         return;
       }
-      let entry: CachedResponse | undefined;
-      const cacheable =
-        state.key !== undefined &&
-        !Array.isArray(result) &&
-        !(Symbol.asyncIterator in (result as object)) &&
-        !('errors' in result && result.errors?.length);
-      if (cacheable && state.key) {
-        const body = JSON.stringify(result);
-        entry = {
-          body,
-          etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`,
-          ttlSeconds: info.ttlSeconds,
-          isPublic: viewer === null,
-        };
-        store.set(state.key, entry, info.ttlSeconds * 1000, 'response', body.length);
-        const stored = entry;
-        if (takesJson)
-          setResultProcessor(() => respond(stored, request, 'MISS', mediaType), mediaType);
-      }
-      state.settle?.(entry);
+      const single = !Array.isArray(result) && !(Symbol.asyncIterator in (result as object));
+      const entry = single
+        ? ticket.complete(result as ExecutionResult, () => JSON.stringify(result))
+        : undefined;
+      ticket.abandon();
+      if (entry && mediaType)
+        setResultProcessor(() => respond(entry, request, 'MISS', mediaType), mediaType);
     },
     onResponse({ request }) {
       // A request that never reached result processing must not leave waiters behind.
-      states.get(request)?.settle?.(undefined);
+      states.get(request)?.ticket?.abandon();
     },
   };
 
   return {
     prepare,
+    open,
+    afterMutation,
     // The Node fast path peeks: on a miss the request goes on to yoga, which counts the miss.
     getLocal: (key) => store.getLocal<CachedResponse>(key, 'response', false),
     reply,

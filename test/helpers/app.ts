@@ -1,11 +1,12 @@
 /**
- * A real app on its own database, reached over HTTP semantics through yoga.fetch, with helpers
+ * A real app on its own database, reached over a real socket as a client would, with helpers
  * that read like a client: gql() posts an operation, signUp() makes a user and returns its token.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase } from './database.js';
+import { withHttp } from './http.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: responses are untyped JSON, as a client sees them
 export type Json = any;
@@ -69,8 +70,7 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
     dropDb = db.drop;
     const config = testConfig(db.url, env);
     const app = await createApp(config);
-    const fetch = (path: string, init?: RequestInit) =>
-      Promise.resolve(app.yoga.fetch(new URL(path, 'http://localhost'), init ?? {}));
+    const { fetch } = await withHttp(app);
     const post = async (query: string, variables?: Record<string, unknown>, token?: string) => {
       const response = await fetch('/graphql', {
         method: 'POST',

@@ -2,9 +2,12 @@
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Json } from './app.js';
+import { type HttpServer, withHttp } from './http.js';
 
 export interface Client {
   app: App;
+  /** The app over a real socket. */
+  http: HttpServer;
   post(
     query: string,
     variables?: Record<string, unknown>,
@@ -34,26 +37,26 @@ export async function startApp(
       ...env,
     }),
   );
+  const http = await withHttp(app);
   const post = (
     query: string,
     variables?: Record<string, unknown>,
     token?: string,
     headers: Record<string, string> = {},
   ) =>
-    Promise.resolve(
-      app.yoga.fetch(new URL('/graphql', 'http://localhost'), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...headers,
-        },
-        body: JSON.stringify({ query, variables }),
-      }),
-    );
+    http.fetch('/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
   const sqlTotal = async () => (await app.metrics.sqlStatements.get()).values[0]?.value ?? 0;
   return {
     app,
+    http,
     post,
     async gql(query, variables, token) {
       const before = await sqlTotal();

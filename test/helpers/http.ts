@@ -1,0 +1,40 @@
+/**
+ * An app served over a real socket, so tests reach it as a client does: through the Node handler
+ * (the direct GraphQL path, body limits, compression) and not only through yoga.fetch.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '../../src/app.js';
+
+export interface HttpServer {
+  /** `fetch` against the app: `path` is relative to its origin. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function serveOverHttp(app: App): Promise<HttpServer> {
+  const server = createServer(app.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    fetch: (path, init) => fetch(new URL(path, `http://127.0.0.1:${port}`), init),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Closes the app's HTTP server when the app stops (tests stop apps in many ways). */
+export async function withHttp(app: App): Promise<HttpServer> {
+  const http = await serveOverHttp(app);
+  const stop = app.stop;
+  Object.assign(app, {
+    stop: async () => {
+      await http.close();
+      await stop();
+    },
+  });
+  return http;
+}
