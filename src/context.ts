@@ -1,6 +1,7 @@
 /**
- * The per-request context: who is asking, a Drizzle handle that counts this request's SQL, and
- * this request's DataLoaders (created lazily, dropped with the request).
+ * The per-request context: who is asking, this request's guarded SQL (which counts its
+ * statements), a Drizzle handle over it for writes, and this request's DataLoaders (created
+ * lazily, dropped with the request).
  */
 import type { IncomingMessage } from 'node:http';
 import type { YogaInitialContext } from 'graphql-yoga';
@@ -9,8 +10,9 @@ import type { Authenticate, Viewer } from './auth/viewer.js';
 import type { Invalidation } from './cache/create-cache.js';
 import type { EntityCache } from './cache/entities.js';
 import type { Config } from './config.js';
-import { createDb, type Db, type Pool } from './db/client.js';
-import { guardSql, type PoolPermits } from './db/guarded-sql.js';
+import { createLazyDb, type Pool, type RequestDb } from './db/client.js';
+import { createGuard, type PoolPermits } from './db/guarded-sql.js';
+import type { SqlRunner } from './db/statement.js';
 import { Deadline } from './deadline.js';
 import { requestIdOf } from './graphql/observability.js';
 import { clientAddress } from './http/client-address.js';
@@ -29,7 +31,10 @@ export interface RequestStats {
 
 export interface Context extends YogaInitialContext {
   readonly viewer: Viewer | null;
-  readonly db: Db;
+  /** Statements built once (db/queries), through this request's guard. */
+  readonly sql: SqlRunner;
+  /** Drizzle over the same guard, made on first use (writes, rare reads). */
+  readonly db: RequestDb;
   readonly loaders: Loaders;
   readonly stats: RequestStats;
   readonly config: Config;
@@ -70,9 +75,11 @@ export function createContextFactory(deps: ContextDeps) {
     const viewer = await deps.authenticate(initial.request.headers.get('authorization'));
     const stats: RequestStats = { sqlStatements: 0 };
     const deadline = new Deadline(deps.config.requestTimeoutMs);
-    const guarded = guardSql(deps.pool, {
+    const sql = createGuard(deps.pool, {
       permits: deps.permits,
       deadline,
+      stats,
+      ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
       ...(deps.onStatement
         ? {
             onStatement: (text: string, ms: number) =>
@@ -85,17 +92,13 @@ export function createContextFactory(deps: ContextDeps) {
       initial as { req?: IncomingMessage },
       deps.config.trustProxy,
     );
-    const db = createDb(guarded, {
-      onQuery: (query) => {
-        stats.sqlStatements += 1;
-        deps.onQuery?.(query);
-      },
-    });
+    const db = createLazyDb(() => sql.client);
     return {
       viewer,
+      sql,
       db,
       stats,
-      loaders: createLoaders(db, {
+      loaders: createLoaders(sql, db, {
         batch: deps.config.loaders === 'on',
         ...(deps.entities ? { entities: deps.entities } : {}),
       }),

@@ -1,6 +1,7 @@
 /**
  * The Postgres connection pool (postgres.js) and the Drizzle instances over it. One pool per
- * app; a cheap Drizzle instance per request carries that request's SQL statement counter.
+ * app; reads run statements built once (statement.ts) through the request's guard, and a
+ * request that writes gets a Drizzle instance over that guard when it first asks for one.
  */
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
@@ -17,7 +18,7 @@ export interface SqlObserver {
 }
 
 export function createPool(url: string, config: Config['db'], applicationName = 'ledgerline') {
-  return postgres(url, {
+  const pool = postgres(url, {
     max: config.poolMax,
     prepare: config.prepare,
     idle_timeout: 30,
@@ -43,6 +44,17 @@ export function createPool(url: string, config: Config['db'], applicationName = 
       TimeZone: 'UTC',
     },
   });
+  // Dates, times and timestamps stay the text Postgres sends, and JSON parameters go as given:
+  // what drizzle() sets on any client it wraps, set here so statements run straight on the pool
+  // read the same values before (or without) a Drizzle instance.
+  const asIs = (value: unknown) => value;
+  for (const type of [1082, 1083, 1114, 1115, 1182, 1184, 1185, 1231]) {
+    pool.options.parsers[type] = asIs;
+    pool.options.serializers[type] = asIs;
+  }
+  pool.options.serializers[114] = asIs;
+  pool.options.serializers[3802] = asIs;
+  return pool;
 }
 
 export type Pool = ReturnType<typeof createPool>;
@@ -51,4 +63,55 @@ export function createDb(pool: Pool, observer?: SqlObserver): Db {
   return drizzle(pool, {
     logger: observer ? { logQuery: (query) => observer.onQuery(query) } : false,
   });
+}
+
+/** What request code uses of Drizzle: the query builders and transactions. */
+export type RequestDb = Executor & Pick<Db, 'transaction'>;
+
+/**
+ * A Drizzle instance over `client()`, made when first used: a request that only reads never
+ * needs one (its statements are built once), and making one per request showed in profiles.
+ * Methods on a class, so the many requests that never write allocate no closures for them.
+ */
+class LazyDb {
+  readonly #client: () => Pool;
+  #db: Db | undefined;
+
+  constructor(client: () => Pool) {
+    this.#client = client;
+  }
+
+  get #instance(): Db {
+    this.#db ??= createDb(this.#client());
+    return this.#db;
+  }
+
+  select(...args: Parameters<Db['select']>) {
+    return this.#instance.select(...args);
+  }
+
+  insert(...args: Parameters<Db['insert']>) {
+    return this.#instance.insert(...args);
+  }
+
+  update(...args: Parameters<Db['update']>) {
+    return this.#instance.update(...args);
+  }
+
+  delete(...args: Parameters<Db['delete']>) {
+    return this.#instance.delete(...args);
+  }
+
+  execute(...args: Parameters<Db['execute']>) {
+    return this.#instance.execute(...args);
+  }
+
+  transaction(...args: Parameters<Db['transaction']>) {
+    return this.#instance.transaction(...args);
+  }
+}
+
+export function createLazyDb(client: () => Pool): RequestDb {
+  // The methods pass their arguments on unchanged; Drizzle's generic signatures are kept here.
+  return new LazyDb(client) as unknown as RequestDb;
 }

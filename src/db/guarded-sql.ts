@@ -1,20 +1,23 @@
 /**
- * Back-pressure and deadlines for the postgres.js pool, seen by Drizzle as an ordinary client.
+ * Back-pressure and deadlines for the postgres.js pool: for statements built once (`query`), and
+ * seen by Drizzle as an ordinary client (`client`).
  *
  * - A bounded wait for a connection: postgres.js queues queries without limit when every
  *   connection is busy, so each statement outside a transaction (and each transaction) first
  *   takes one of `poolMax` permits, waiting at most `DB_POOL_WAIT_MS` (PoolBusyError after).
  * - A deadline: when the request's deadline passes, its running statements are cancelled
  *   (Postgres cancel request, so the backend stops and goes idle) and new ones fail at once.
- * - Every statement is timed: a histogram, a callback for counting, slow ones logged.
+ * - Every statement is counted (the request's own count and the app's counter) and timed: a
+ *   histogram, slow ones logged.
  *
- * The permits are app-wide (one queue per pool); the wrapper is per request.
+ * The permits are app-wide (one queue per pool); the guard is per request.
  */
 import { type Span, type SpanOptions, SpanStatusCode, trace } from '@opentelemetry/api';
 import type postgres from 'postgres';
 import { type Deadline, DeadlineError } from '../deadline.js';
 import { tracingEnabled } from '../telemetry.js';
 import type { Pool } from './client.js';
+import type { SqlRunner } from './statement.js';
 
 /** All connections were busy for longer than the configured wait. */
 export class PoolBusyError extends Error {
@@ -26,6 +29,8 @@ export class PoolBusyError extends Error {
 export interface PoolPermits {
   /** A permit's release function; rejects with PoolBusyError after the configured wait. */
   acquire(): Promise<() => void>;
+  /** A free permit's release function at once, or undefined when a wait would be needed. */
+  tryAcquire(): (() => void) | undefined;
 }
 
 /** Called once per statement when it ends (or fails), with its duration. */
@@ -60,12 +65,16 @@ export function createPoolPermits(
       }
     };
   };
+  const tryAcquire = () => {
+    if (free === 0) return undefined;
+    free -= 1;
+    return once();
+  };
   return {
+    tryAcquire,
     acquire() {
-      if (free > 0) {
-        free -= 1;
-        return Promise.resolve(once());
-      }
+      const permit = tryAcquire();
+      if (permit) return Promise.resolve(permit);
       const started = performance.now();
       return new Promise((resolve, reject) => {
         const waiter = {
@@ -91,38 +100,159 @@ export interface GuardOptions {
   /** The request's deadline: running statements are cancelled when it passes. */
   readonly deadline?: Deadline;
   readonly onStatement?: StatementObserver;
+  /** Called as each statement is sent (the app's statement counter). */
+  readonly onQuery?: (text: string) => void;
+  /** The request's own statement count, kept here rather than through a Drizzle logger. */
+  readonly stats?: { sqlStatements: number };
+}
+
+/** A request's guarded pool: statements built once, and a postgres.js client for Drizzle. */
+export interface GuardedSql extends SqlRunner {
+  /** The same guard as a postgres.js client, for `drizzle()` (made on first use). */
+  readonly client: Pool;
 }
 
 const SPAN: SpanOptions = { attributes: { 'db.system': 'postgresql' } };
 
 /**
- * A client for `drizzle()` over `pool` that takes a permit per statement or transaction,
- * obeys the request's deadline and reports each statement. Drizzle calls `unsafe(text, params, options)`
- * (then awaits it, or `.values()` first) and `begin(fn)`; everything else passes through.
+ * Named prepared statements: postgres.js caches them per connection by text (one round trip,
+ * planned once). Drizzle asks for unnamed ones unless `.prepare(name)` is used, and postgres.js
+ * then parses, describes and plans every time, in two round trips. The pool's own `prepare`
+ * setting (DB_PREPARE=false behind PgBouncer) still turns them all off.
  */
-export function guardSql(pool: Pool, options: GuardOptions): Pool {
-  const running = new Set<{ cancel(): void }>();
-  const { deadline } = options;
-  deadline?.onExpire(() => {
-    for (const query of running) query.cancel();
-  });
+const PREPARED: postgres.UnsafeQueryOptions = { prepare: true };
 
-  function wrap(client: postgres.Sql, permitted: boolean): postgres.Sql {
+type Params = postgres.ParameterOrJSON<never>[];
+
+/**
+ * The guard over `pool` for one request. It is made for every request, so its methods live on
+ * the prototype and its deadline hook and set of running statements wait for a first statement.
+ */
+class Guard implements GuardedSql {
+  readonly #pool: Pool;
+  readonly #options: GuardOptions;
+  #running: Set<{ cancel(): void }> | undefined;
+  #client: Pool | undefined;
+
+  constructor(pool: Pool, options: GuardOptions) {
+    this.#pool = pool;
+    this.#options = options;
+  }
+
+  run<R extends object>(text: string, params: readonly unknown[]): Promise<R[]> {
+    return this.#send(this.#pool, text, params as Params, PREPARED, false, false) as Promise<R[]>;
+  }
+
+  get client(): Pool {
+    this.#client ??= this.#wrap(this.#pool, false) as Pool;
+    return this.#client;
+  }
+
+  /**
+   * Sends one statement: counted, under a permit (unless it runs in a transaction, which holds
+   * one), refused once the deadline has passed, timed, and traced when tracing is on.
+   */
+  #send(
+    client: postgres.Sql,
+    text: string,
+    params: Params,
+    queryOptions: postgres.UnsafeQueryOptions,
+    values: boolean,
+    permitted: boolean,
+  ): Promise<unknown> {
+    const { stats, deadline, permits } = this.#options;
+    if (stats) stats.sqlStatements += 1;
+    this.#options.onQuery?.(text);
+    if (deadline?.expired) return Promise.reject(new DeadlineError());
+    const free = permitted ? noop : permits.tryAcquire();
+    if (free) return this.#traced(client, text, params, queryOptions, values, free);
+    return permits.acquire().then((release) => {
+      if (deadline?.expired) {
+        release();
+        throw new DeadlineError();
+      }
+      return this.#traced(client, text, params, queryOptions, values, release);
+    });
+  }
+
+  #traced(
+    client: postgres.Sql,
+    text: string,
+    params: Params,
+    queryOptions: postgres.UnsafeQueryOptions,
+    values: boolean,
+    release: () => void,
+  ): Promise<unknown> {
+    if (!tracingEnabled())
+      return this.#execute(client, text, params, queryOptions, values, release);
+    return tracer.startActiveSpan('sql', SPAN, (span) => {
+      span.setAttribute('db.statement', text);
+      return this.#execute(client, text, params, queryOptions, values, release, span);
+    });
+  }
+
+  async #execute(
+    client: postgres.Sql,
+    text: string,
+    params: Params,
+    queryOptions: postgres.UnsafeQueryOptions,
+    values: boolean,
+    release: () => void,
+    span?: Span,
+  ): Promise<unknown> {
+    const { deadline, onStatement } = this.#options;
+    const query = client.unsafe(text, params, queryOptions);
+    if (values) query.values();
+    const running = deadline ? this.#tracked(deadline) : undefined;
+    running?.add(query);
+    const started = performance.now();
+    try {
+      return await query;
+    } catch (error) {
+      span?.setStatus({ code: SpanStatusCode.ERROR });
+      // A statement cancelled because the deadline passed reads as such, not as a DB error.
+      if (deadline?.expired) throw new DeadlineError();
+      throw error;
+    } finally {
+      running?.delete(query);
+      release();
+      onStatement?.(text, performance.now() - started);
+      span?.end();
+    }
+  }
+
+  /** The running statements, cancelled when the deadline passes (hooked on first use). */
+  #tracked(deadline: Deadline): Set<{ cancel(): void }> {
+    if (this.#running) return this.#running;
+    const running = new Set<{ cancel(): void }>();
+    this.#running = running;
+    deadline.onExpire(() => {
+      for (const query of running) query.cancel();
+    });
+    return running;
+  }
+
+  /**
+   * `client` as Drizzle sees it: `unsafe(text, params, options)` (awaited, or `.values()` first)
+   * and `begin(fn)` go through the guard; everything else passes through.
+   */
+  #wrap(client: postgres.Sql, permitted: boolean): postgres.Sql {
     return new Proxy(client, {
-      get(target, property, receiver) {
+      get: (target, property, receiver) => {
         if (property === 'unsafe') {
           return (text: string, params?: unknown[], queryOptions?: postgres.UnsafeQueryOptions) =>
-            lazyStatement(target, text, params, queryOptions, permitted);
+            this.#lazy(target, text, (params ?? []) as Params, queryOptions, permitted);
         }
         if (property === 'begin') {
           return async (...args: unknown[]) => {
             const fn = args.at(-1) as (tx: postgres.Sql) => unknown;
+            const { deadline, permits } = this.#options;
             if (deadline?.expired) throw new DeadlineError();
-            const release = permitted ? noop : await options.permits.acquire();
+            const release = permitted ? noop : await permits.acquire();
             try {
               return await (target.begin as (...a: unknown[]) => Promise<unknown>)(
                 ...args.slice(0, -1),
-                (tx: postgres.Sql) => fn(wrap(tx, true)),
+                (tx: postgres.Sql) => fn(this.#wrap(tx, true)),
               );
             } finally {
               release();
@@ -134,7 +264,7 @@ export function guardSql(pool: Pool, options: GuardOptions): Pool {
             const fn = args.at(-1) as (tx: postgres.Sql) => unknown;
             return (target as unknown as postgres.TransactionSql).savepoint(
               ...(args.slice(0, -1) as []),
-              (tx) => fn(wrap(tx as unknown as postgres.Sql, true)),
+              (tx) => fn(this.#wrap(tx as unknown as postgres.Sql, true)),
             );
           };
         }
@@ -143,66 +273,56 @@ export function guardSql(pool: Pool, options: GuardOptions): Pool {
     });
   }
 
-  function lazyStatement(
+  /** What Drizzle gets from `unsafe`: runs when awaited, as rows or (after `.values()`) arrays. */
+  #lazy(
     client: postgres.Sql,
     text: string,
-    params: unknown[] | undefined,
+    params: Params,
     queryOptions: postgres.UnsafeQueryOptions | undefined,
     permitted: boolean,
   ) {
     let values = false;
-    const run = async () => {
-      if (deadline?.expired) throw new DeadlineError();
-      const release = permitted ? noop : await options.permits.acquire();
-      if (deadline?.expired) {
-        release();
-        throw new DeadlineError();
-      }
-      const execute = async (span?: Span) => {
-        span?.setAttribute('db.statement', text);
-        // Drizzle asks for unnamed statements unless `.prepare(name)` is used; postgres.js then
-        // parses, describes and plans every time, in two round trips. Named statements are
-        // cached per connection by text (one round trip, planned once); the pool's own
-        // `prepare` setting (DB_PREPARE=false behind PgBouncer) still turns them all off.
-        const query = client.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-          ...queryOptions,
-          prepare: true,
-        });
-        if (values) query.values();
-        running.add(query);
-        const started = performance.now();
-        try {
-          return await query;
-        } catch (error) {
-          span?.setStatus({ code: SpanStatusCode.ERROR });
-          // A statement cancelled because the deadline passed reads as such, not as a DB error.
-          if (deadline?.expired) throw new DeadlineError();
-          throw error;
-        } finally {
-          running.delete(query);
-          release();
-          options.onStatement?.(text, performance.now() - started);
-          span?.end();
-        }
-      };
-      return tracingEnabled() ? tracer.startActiveSpan('sql', SPAN, execute) : execute();
-    };
     let promise: Promise<unknown> | undefined;
+    const options = queryOptions ? { ...queryOptions, prepare: true } : PREPARED;
     const statement = {
       values() {
         values = true;
         return statement;
       },
       // biome-ignore lint/suspicious/noThenProperty: Drizzle awaits what `unsafe` returns
-      then<T, E>(onFulfilled?: (value: unknown) => T, onRejected?: (reason: unknown) => E) {
-        promise ??= run();
+      then: <T, E>(onFulfilled?: (value: unknown) => T, onRejected?: (reason: unknown) => E) => {
+        promise ??= this.#send(client, text, params, options, values, permitted);
         return promise.then(onFulfilled, onRejected);
       },
     };
     return statement;
   }
+}
 
-  return wrap(pool, false) as Pool;
+/** The guard for one request (or, without a deadline, for the app's own routes). */
+export function createGuard(pool: Pool, options: GuardOptions): GuardedSql {
+  return new Guard(pool, options);
+}
+
+/**
+ * A client for `drizzle()` over `pool` that takes a permit per statement or transaction, obeys
+ * the deadline and reports each statement.
+ */
+export function guardSql(pool: Pool, options: GuardOptions): Pool {
+  return createGuard(pool, options).client;
+}
+
+/** Statements built once, run straight on the pool (worker, scripts): no permits, no deadline. */
+export function poolRunner(
+  pool: Pick<postgres.Sql, 'unsafe'>,
+  onQuery?: (text: string) => void,
+): SqlRunner {
+  return {
+    run<R extends object>(text: string, params: readonly unknown[]) {
+      onQuery?.(text);
+      return pool.unsafe(text, params as Params, PREPARED) as unknown as Promise<R[]>;
+    },
+  };
 }
 
 function noop() {}

@@ -1,12 +1,12 @@
 /** Records an export and its job, and queues it, in one transaction. */
-import type { Db } from '../db/client.js';
+import type { RequestDb } from '../db/client.js';
 import { insertExport } from '../db/queries/exports.js';
 import { insertJobRecord } from '../db/queries/jobs.js';
 import type { ExportRow } from '../db/schema/exports.js';
 import { enqueue } from './enqueue.js';
 
 export function requestExport(
-  db: Db,
+  db: RequestDb,
   userId: number,
   request: { format: 'CSV' | 'JSON'; from: string | null; to: string | null },
 ): Promise<ExportRow> {

@@ -14,6 +14,8 @@ import {
 import type { EntityCache } from '../cache/entities.js';
 import { type Config, loadConfig } from '../config.js';
 import { createDb, createPool, type Db, type Pool } from '../db/client.js';
+import { poolRunner } from '../db/guarded-sql.js';
+import type { SqlRunner } from '../db/statement.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox.js';
@@ -21,6 +23,8 @@ import { type OutboxRelay, startOutboxRelay } from './outbox.js';
 export interface JobRuntime {
   readonly config: Config;
   readonly db: Db;
+  /** Statements built once (the loaders' reads), straight on the pool like `db`. */
+  readonly sql: SqlRunner;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly invalidation: Invalidation;
@@ -37,9 +41,11 @@ export function createJobRuntime(deps: {
   cache: Cache | undefined;
   outbox: Pick<OutboxRelay, 'nudge'>;
 }): JobRuntime {
+  const counted = () => deps.metrics.sqlStatements.inc();
   return {
     config: deps.config,
-    db: createDb(deps.pool, { onQuery: () => deps.metrics.sqlStatements.inc() }),
+    db: createDb(deps.pool, { onQuery: counted }),
+    sql: poolRunner(deps.pool, counted),
     log: deps.log,
     metrics: deps.metrics,
     invalidation: createInvalidation(deps.cache),

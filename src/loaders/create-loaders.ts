@@ -32,6 +32,7 @@ import type { ExpenseRow } from '../db/schema/expenses.js';
 import type { ExportRow } from '../db/schema/exports.js';
 import type { JobRow } from '../db/schema/jobs.js';
 import type { UserRow } from '../db/schema/users.js';
+import type { SqlRunner } from '../db/statement.js';
 import { createByIdLoader, createGroupedLoader, createMapLoader } from './grouped-loader.js';
 
 export interface CategoryListParams {
@@ -126,31 +127,40 @@ function lazy<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
   return result;
 }
 
-export function createLoaders(db: Executor, options: LoaderOptions = { batch: true }): Loaders {
+/**
+ * The loaders over `sql` (statements built once); `db` (Drizzle) serves the rare by-id reads
+ * still written with Drizzle's query builder (jobs, exports).
+ */
+export function createLoaders(
+  sql: SqlRunner,
+  db: Executor,
+  options: LoaderOptions = { batch: true },
+): Loaders {
   /** The loader's options, with its name for tracing spans. */
   const traced = (name: string) => ({ batch: options.batch, name });
   const loaders: Loaders = lazy<Loaders>({
     userById: () =>
       createMapLoader(
-        cached(options.entities, 'user', async (ids) => byId(await findUsersByIds(db, ids))),
+        cached(options.entities, 'user', async (ids) => byId(await findUsersByIds(sql, ids))),
         () => null,
         traced('userById'),
       ),
     categoryById: () =>
       createMapLoader(
         cached(options.entities, 'category', async (ids) =>
-          byId(await findCategoriesByIds(db, ids)),
+          byId(await findCategoriesByIds(sql, ids)),
         ),
         () => null,
         traced('categoryById'),
       ),
-    expenseById: () => createByIdLoader((ids) => findExpensesByIds(db, ids), traced('expenseById')),
+    expenseById: () =>
+      createByIdLoader((ids) => findExpensesByIds(sql, ids), traced('expenseById')),
     jobById: () => createByIdLoader((ids) => findJobsByIds(db, ids), traced('jobById')),
     exportById: () => createByIdLoader((ids) => findExportsByIds(db, ids), traced('exportById')),
     keywordsByCategory: () =>
       createMapLoader(
         cached(options.entities, 'keywords', async (ids) => {
-          const found = await keywordsByCategory(db, ids);
+          const found = await keywordsByCategory(sql, ids);
           // A category without keywords is an answer worth caching too.
           for (const id of ids) if (!found.has(id)) found.set(id, []);
           return found;
@@ -161,7 +171,7 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
     categoriesByUser: () =>
       createGroupedLoader(
         async (ids, { window, include }: CategoryListParams) => {
-          const { pages, keywords } = await pageCategoriesByUser(db, ids, window, include);
+          const { pages, keywords } = await pageCategoriesByUser(sql, ids, window, include);
           for (const rows of pages.values()) {
             for (const row of rows) loaders.categoryById.prime(row.id, row);
           }
@@ -173,7 +183,7 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
       ),
     categoryCountByUser: () =>
       createGroupedLoader(
-        (ids) => countCategoriesByUser(db, ids),
+        (ids) => countCategoriesByUser(sql, ids),
         () => 0,
         traced('categoryCountByUser'),
       ),
@@ -181,7 +191,7 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
       createGroupedLoader(
         async (ids, { owner, filter, order, window, include }: ExpenseListParams) => {
           const { pages, categories, totals } = await pageExpensesByOwner(
-            db,
+            sql,
             owner,
             ids,
             filter,
@@ -204,13 +214,13 @@ export function createLoaders(db: Executor, options: LoaderOptions = { batch: tr
     expenseCountByOwner: () =>
       createGroupedLoader(
         (ids, { owner, filter }: ExpenseCountParams) =>
-          countExpensesByOwner(db, owner, ids, filter),
+          countExpensesByOwner(sql, owner, ids, filter),
         () => 0,
         traced('expenseCountByOwner'),
       ),
     totalSpentByCategory: () =>
       createGroupedLoader(
-        (ids, range: { from?: string; to?: string }) => sumExpensesByCategory(db, ids, range),
+        (ids, range: { from?: string; to?: string }) => sumExpensesByCategory(sql, ids, range),
         () => '0.00',
         traced('totalSpentByCategory'),
       ),

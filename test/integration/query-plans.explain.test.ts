@@ -5,6 +5,7 @@ import { rollUpUser } from '../../src/db/queries/daily-metrics.js';
 import { type ExpenseOrder, pageExpensesByOwner } from '../../src/db/queries/expenses.js';
 import { spendingSummary } from '../../src/db/queries/reports.js';
 import { seed } from '../../src/db/seed.js';
+import type { SqlRunner } from '../../src/db/statement.js';
 import { createTestDatabase } from '../helpers/database.js';
 
 /**
@@ -65,14 +66,14 @@ let mode: PlanCacheMode = 'force_generic_plan';
  * gateway's connections run generic plans (DB_PLAN_CACHE_MODE), which must walk the same
  * indexes as the custom plans Postgres would make for the actual values.
  */
-async function plan(
-  run: (db: ReturnType<typeof drizzle>) => Promise<unknown>,
-  options = '',
-): Promise<string> {
+async function plan(run: (db: SqlRunner) => Promise<unknown>, options = ''): Promise<string> {
   captured.length = 0;
-  const db = drizzle(pool, {
-    logger: { logQuery: (query, params) => captured.push({ query, params }) },
-  });
+  const db: SqlRunner = {
+    run<R extends object>(text: string, params: readonly unknown[]) {
+      captured.push({ query: text, params: [...params] });
+      return pool.unsafe(text, params as never[]) as unknown as Promise<R[]>;
+    },
+  };
   await run(db);
   const last = captured.at(-1);
   if (!last) throw new Error('no query captured');

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { poolRunner } from '../../src/db/guarded-sql.js';
 import { rollUpDay } from '../../src/db/queries/daily-metrics.js';
 import { spendingSummary } from '../../src/db/queries/reports.js';
 import { insertExpensesWithJobs } from '../../src/jobs/expense-inserts.js';
@@ -103,12 +104,15 @@ it('a write that commits after a rollup looked keeps its day dirty, and reads st
   // The rollup holds what it saw; the late write's mark is still there.
   expect(await state(userId)).toEqual({ rolled: '2.00', marks: 1 });
   // So reads compute the day live and count the late write.
-  const summary = await spendingSummary(db, userId, DAY, DAY);
+  const summary = await spendingSummary(poolRunner(pool), userId, DAY, DAY);
   expect(summary).toMatchObject({ total: '7.00', count: 2 });
   // Its own rollup catches up.
   await expect(db.transaction((tx) => rollUpDay(tx, userId, DAY))).resolves.toBe(true);
   expect(await state(userId)).toEqual({ rolled: '7.00', marks: 0 });
-  expect(await spendingSummary(db, userId, DAY, DAY)).toMatchObject({ total: '7.00', count: 2 });
+  expect(await spendingSummary(poolRunner(pool), userId, DAY, DAY)).toMatchObject({
+    total: '7.00',
+    count: 2,
+  });
 });
 
 it("one user's concurrent writes to one day do not wait for each other's commit", async () => {

@@ -1,23 +1,62 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
 import { type CategoryRow, categories } from '../schema/categories.js';
 import { categoryKeywords } from '../schema/category-keywords.js';
 import {
-  anyId,
-  bigintArray,
+  byShape,
+  columnsOf,
+  execute,
+  idArray,
+  param,
+  type SqlRunner,
+  statement,
+} from '../statement.js';
+import {
   groupPages,
+  idsParam,
+  type KeysetParams,
   type KeysetWindow,
   keysetCondition,
   keysetOrderBy,
+  keysetParams,
   type SortKey,
+  windowShape,
 } from './keyset.js';
 
-const byId: SortKey = { column: sql`c.id`, id: sql`c.id`, direction: 'asc', cast: 'bigint' };
+/** The categories table as `c`, in statements that read it or join it. */
+const c = alias(categories, 'c');
+const k = alias(categoryKeywords, 'k');
 
-const columns = sql.raw(
-  `c.id, c.user_id as "userId", c.name, c.color, c.created_at as "createdAt",
-   c.updated_at as "updatedAt"`,
-);
+const byId: SortKey = { column: c.id, id: c.id, direction: 'asc', cast: 'bigint' };
+
+const columns = columnsOf(c);
+
+/**
+ * The categories table as another statement joins it (`left join ${joinedCategories.table} on
+ * ${joinedCategories.id} = ...`): its columns prefixed `c.`, so they meet no other table's.
+ */
+export const joinedCategories = {
+  table: sql`${categories} ${c}`,
+  id: c.id,
+  columns: columnsOf(c, 'c.'),
+};
+
+/** A row's joined category columns (see `joinedCategories`). */
+export type JoinedCategory = Partial<Record<`c.${keyof CategoryRow}`, unknown>>;
+
+/** The category a row's joined columns hold (null when the join found none). */
+export function joinedCategory(row: JoinedCategory): CategoryRow | null {
+  if (row['c.id'] == null) return null;
+  return {
+    id: row['c.id'] as number,
+    userId: row['c.userId'] as number,
+    name: row['c.name'] as string,
+    color: row['c.color'] as string | null,
+    createdAt: row['c.createdAt'] as string,
+    updatedAt: row['c.updatedAt'] as string,
+  };
+}
 
 export interface CategoryPageExtras {
   /** Each category's keywords (alphabetically), aggregated in the same statement. */
@@ -30,29 +69,40 @@ export interface CategoryPages {
   readonly keywords: Map<number, string[]>;
 }
 
+type PageParams = KeysetParams & { readonly ids: string };
+
+const pageStatement = byShape<{ window: KeysetWindow; withKeywords: boolean }, PageParams>(
+  ({ window, withKeywords }) => `${windowShape(window)}|${withKeywords}`,
+  ({ window, withKeywords }) => sql`
+    select o.id as owner, p.*
+    from unnest(${idsParam}) as o(id)
+    cross join lateral (
+      select ${columns}${
+        withKeywords
+          ? sql`, array(select ${k.keyword} from ${categoryKeywords} ${k}
+                        where ${k.categoryId} = ${c.id} order by ${k.keyword}) as keywords`
+          : sql``
+      }
+      from ${categories} ${c}
+      where ${c.userId} = o.id and ${keysetCondition(byId, window)}
+      order by ${keysetOrderBy(byId, window.backward)}
+      limit ${param('limit')}
+    ) p`,
+);
+
 /** One page of categories (in creation order) for each user, in one statement. */
 export async function pageCategoriesByUser(
-  db: Executor,
+  db: SqlRunner,
   userIds: readonly number[],
   window: KeysetWindow,
   include: CategoryPageExtras = {},
 ): Promise<CategoryPages> {
-  const { withKeywords = false } = include;
-  const rows = await db.execute<CategoryRow & { owner: number; keywords?: string[] }>(sql`
-    select o.id as owner, p.*
-    from unnest(${bigintArray(userIds)}) as o(id)
-    cross join lateral (
-      select ${columns}${
-        withKeywords
-          ? sql`, array(select k.keyword from category_keywords k
-                        where k.category_id = c.id order by k.keyword) as keywords`
-          : sql``
-      }
-      from categories c
-      where c.user_id = o.id and ${keysetCondition(byId, window)}
-      order by ${keysetOrderBy(byId, window.backward)}
-      limit ${window.limit}
-    ) p`);
+  const withKeywords = include.withKeywords === true;
+  const rows = await execute<CategoryRow & { owner: number; keywords?: string[] }, PageParams>(
+    db,
+    pageStatement({ window, withKeywords }),
+    { ids: idArray(userIds), ...keysetParams(window) },
+  );
   const keywords = new Map<number, string[]>();
   if (withKeywords) for (const row of rows) keywords.set(row.id, row.keywords ?? []);
   const pages = groupPages(rows, userIds, window.backward, (row) => ({
@@ -66,32 +116,42 @@ export async function pageCategoriesByUser(
   return { pages, keywords };
 }
 
+const countByUser = statement<{ ids: string }>(sql`
+  select ${c.userId} as owner, count(*)::int as count from ${categories} ${c}
+  where ${c.userId} = any(${idsParam}) group by ${c.userId}`);
+
 export async function countCategoriesByUser(
-  db: Executor,
+  db: SqlRunner,
   userIds: readonly number[],
 ): Promise<Map<number, number>> {
-  const rows = await db
-    .select({ owner: categories.userId, count: sql<number>`count(*)::int` })
-    .from(categories)
-    .where(anyId(categories.userId, userIds))
-    .groupBy(categories.userId);
+  const rows = await execute<{ owner: number; count: number }, { ids: string }>(db, countByUser, {
+    ids: idArray(userIds),
+  });
   return new Map(rows.map((row) => [row.owner, row.count]));
 }
 
-export function findCategoriesByIds(db: Executor, ids: readonly number[]): Promise<CategoryRow[]> {
-  return db.select().from(categories).where(anyId(categories.id, ids));
+const byIds = statement<{ ids: string }>(sql`
+  select ${columns} from ${categories} ${c} where ${c.id} = any(${idsParam})`);
+
+export function findCategoriesByIds(db: SqlRunner, ids: readonly number[]): Promise<CategoryRow[]> {
+  return execute<CategoryRow, { ids: string }>(db, byIds, { ids: idArray(ids) });
 }
+
+const keywordsByIds = statement<{ ids: string }>(sql`
+  select ${k.categoryId} as "categoryId", ${k.keyword} as keyword
+  from ${categoryKeywords} ${k} where ${k.categoryId} = any(${idsParam})
+  order by ${k.categoryId}, ${k.keyword}`);
 
 /** Keywords of each category, alphabetically. */
 export async function keywordsByCategory(
-  db: Executor,
+  db: SqlRunner,
   categoryIds: readonly number[],
 ): Promise<Map<number, string[]>> {
-  const rows = await db
-    .select()
-    .from(categoryKeywords)
-    .where(anyId(categoryKeywords.categoryId, categoryIds))
-    .orderBy(asc(categoryKeywords.categoryId), asc(categoryKeywords.keyword));
+  const rows = await execute<{ categoryId: number; keyword: string }, { ids: string }>(
+    db,
+    keywordsByIds,
+    { ids: idArray(categoryIds) },
+  );
   const map = new Map<number, string[]>();
   for (const row of rows) {
     const list = map.get(row.categoryId);

@@ -1,16 +1,29 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
 import type { CategoryRow } from '../schema/categories.js';
 import { type ExpenseRow, expenses } from '../schema/expenses.js';
+import {
+  byShape,
+  columnsOf,
+  execute,
+  idArray,
+  param,
+  type SqlRunner,
+  statement,
+} from '../statement.js';
+import { type JoinedCategory, joinedCategories, joinedCategory } from './categories.js';
 import { dirtyDaysSql } from './daily-metrics.js';
 import {
-  anyId,
-  bigintArray,
   groupPages,
+  idsParam,
+  type KeysetParams,
   type KeysetWindow,
   keysetCondition,
   keysetOrderBy,
+  keysetParams,
   type SortKey,
+  windowShape,
 } from './keyset.js';
 
 export type ExpenseOrder = 'DATE_DESC' | 'DATE_ASC' | 'AMOUNT_DESC' | 'AMOUNT_ASC' | 'CREATED_DESC';
@@ -28,16 +41,11 @@ export interface ExpenseFilter {
 /** Whose expenses a list holds. */
 export type ExpenseOwner = 'user' | 'category';
 
-const e = {
-  id: sql`e.id`,
-  date: sql`e.expense_date`,
-  amount: sql`e.amount`,
-  createdAt: sql`e.created_at`,
-};
+const e = alias(expenses, 'e');
 
 export const expenseSortKeys: Record<ExpenseOrder, SortKey> = {
-  DATE_DESC: { column: e.date, id: e.id, direction: 'desc', cast: 'date' },
-  DATE_ASC: { column: e.date, id: e.id, direction: 'asc', cast: 'date' },
+  DATE_DESC: { column: e.expenseDate, id: e.id, direction: 'desc', cast: 'date' },
+  DATE_ASC: { column: e.expenseDate, id: e.id, direction: 'asc', cast: 'date' },
   AMOUNT_DESC: { column: e.amount, id: e.id, direction: 'desc', cast: 'numeric' },
   AMOUNT_ASC: { column: e.amount, id: e.id, direction: 'asc', cast: 'numeric' },
   CREATED_DESC: { column: e.createdAt, id: e.id, direction: 'desc', cast: 'timestamptz' },
@@ -50,42 +58,72 @@ export function expenseSortValue(row: ExpenseRow, order: ExpenseOrder): string {
   return row.createdAt;
 }
 
-const columns = sql.raw(
-  `e.id, e.user_id as "userId", e.category_id as "categoryId", e.amount, e.currency,
-   e.description, e.merchant, e.expense_date as "expenseDate",
-   e.category_source as "categorySource", e.created_at as "createdAt",
-   e.updated_at as "updatedAt"`,
-);
+/** An expense's columns, named as ExpenseRow's properties. */
+const columns = columnsOf(e);
 
 function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+/** The filter's values as parameters (`search` as its ILIKE pattern). */
+type FilterParams = {
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+  readonly categoryId: number | undefined;
+  readonly minAmount: string | undefined;
+  readonly maxAmount: string | undefined;
+  readonly search: string | undefined;
+};
+
+function filterParams(filter: ExpenseFilter): FilterParams {
+  return {
+    from: filter.from,
+    to: filter.to,
+    categoryId: filter.categoryId,
+    minAmount: filter.minAmount,
+    maxAmount: filter.maxAmount,
+    search: filter.search === undefined ? undefined : `%${escapeLike(filter.search)}%`,
+  };
+}
+
+/** Which filters are set: what of a filter shapes a statement's text. */
+function filterShape(filter: ExpenseFilter): string {
+  return [
+    filter.from === undefined ? '' : 'from',
+    filter.to === undefined ? '' : 'to',
+    filter.categoryId === undefined ? '' : 'category',
+    filter.minAmount === undefined ? '' : 'min',
+    filter.maxAmount === undefined ? '' : 'max',
+    filter.search === undefined ? '' : 'search',
+  ].join(',');
 }
 
 function filterCondition(filter: ExpenseFilter): SQL {
   const parts: SQL[] = [sql`true`];
-  if (filter.from !== undefined) parts.push(sql`e.expense_date >= ${filter.from}::date`);
-  if (filter.to !== undefined) parts.push(sql`e.expense_date <= ${filter.to}::date`);
-  if (filter.categoryId !== undefined) parts.push(sql`e.category_id = ${filter.categoryId}`);
-  if (filter.minAmount !== undefined) parts.push(sql`e.amount >= ${filter.minAmount}::numeric`);
-  if (filter.maxAmount !== undefined) parts.push(sql`e.amount <= ${filter.maxAmount}::numeric`);
+  if (filter.from !== undefined) parts.push(sql`${e.expenseDate} >= ${param('from')}::date`);
+  if (filter.to !== undefined) parts.push(sql`${e.expenseDate} <= ${param('to')}::date`);
+  if (filter.categoryId !== undefined) {
+    parts.push(sql`${e.categoryId} = ${param('categoryId')}::bigint`);
+  }
+  if (filter.minAmount !== undefined) {
+    parts.push(sql`${e.amount} >= ${param('minAmount')}::numeric`);
+  }
+  if (filter.maxAmount !== undefined) {
+    parts.push(sql`${e.amount} <= ${param('maxAmount')}::numeric`);
+  }
   if (filter.search !== undefined) {
-    const pattern = `%${escapeLike(filter.search)}%`;
-    parts.push(sql`(e.description ilike ${pattern} or e.merchant ilike ${pattern})`);
+    parts.push(
+      sql`(${e.description} ilike ${param('search')} or ${e.merchant} ilike ${param('search')})`,
+    );
   }
   return sql.join(parts, sql` and `);
 }
 
 function ownerColumn(owner: ExpenseOwner): SQL {
-  return owner === 'user' ? sql`e.user_id` : sql`e.category_id`;
+  return owner === 'user' ? sql`${e.userId}` : sql`${e.categoryId}`;
 }
 
-/** The category columns a page can carry along, prefixed so they cannot meet an expense's. */
-const categoryColumns = sql.raw(
-  `c.id as "c.id", c.user_id as "c.userId", c.name as "c.name", c.color as "c.color",
-   c.created_at as "c.createdAt", c.updated_at as "c.updatedAt"`,
-);
-
-type PageRow = ExpenseRow & { owner: number } & Partial<Record<`c.${keyof CategoryRow}`, unknown>>;
+type PageRow = ExpenseRow & { owner: number } & JoinedCategory;
 
 export interface PageExtras {
   /** Join each expense's category (a page that shows categories then needs no statement). */
@@ -103,6 +141,53 @@ export interface ExpensePages {
   readonly totals: Map<number, number>;
 }
 
+interface PageShape {
+  readonly owner: ExpenseOwner;
+  readonly filter: ExpenseFilter;
+  readonly order: ExpenseOrder;
+  readonly window: KeysetWindow;
+  readonly withCategories: boolean;
+  readonly withTotal: boolean;
+}
+
+type PageParams = FilterParams & KeysetParams & { readonly ids: string };
+
+const pageStatement = byShape<PageShape, PageParams>(
+  (shape) =>
+    `${shape.owner}|${shape.order}|${filterShape(shape.filter)}|${windowShape(shape.window)}|` +
+    `${shape.withCategories}|${shape.withTotal}`,
+  ({ owner, filter, order, window, withCategories, withTotal }) => {
+    const key = expenseSortKeys[order];
+    const page = sql`
+      select ${columns}${withCategories ? sql`, ${joinedCategories.columns}` : sql``}
+      from ${expenses} ${e}
+      ${
+        withCategories
+          ? sql`left join ${joinedCategories.table} on ${joinedCategories.id} = ${e.categoryId}`
+          : sql``
+      }
+      where ${ownerColumn(owner)} = o.id
+        and ${filterCondition(filter)}
+        and ${keysetCondition(key, window)}
+      order by ${keysetOrderBy(key, window.backward)}
+      limit ${param('limit')}`;
+    // With the total, each owner's count is a lateral of its own and an owner whose page is
+    // empty still returns one row, with a null id, for its total. `offset 0` keeps Postgres from
+    // pulling the count up into the select list, where it would run once per page row instead
+    // of once.
+    return withTotal
+      ? sql`
+        select o.id as owner, t.total, p.*
+        from unnest(${idsParam}) as o(id)
+        cross join lateral (select ${countOf(owner, filter, sql`o.id`)} as total offset 0) t
+        left join lateral (${page}) p on true`
+      : sql`
+        select o.id as owner, p.*
+        from unnest(${idsParam}) as o(id)
+        cross join lateral (${page}) p`;
+  },
+);
+
 /**
  * One page of expenses for each owner, in one statement: a LATERAL subquery per owner id walks
  * that owner's keyset index from the cursor, so the cost does not grow with depth or fan-out.
@@ -110,7 +195,7 @@ export interface ExpensePages {
  * what `include` asks for from the same statement.
  */
 export async function pageExpensesByOwner(
-  db: Executor,
+  db: SqlRunner,
   owner: ExpenseOwner,
   ownerIds: readonly number[],
   filter: ExpenseFilter,
@@ -118,37 +203,18 @@ export async function pageExpensesByOwner(
   window: KeysetWindow,
   include: PageExtras = {},
 ): Promise<ExpensePages> {
-  const key = expenseSortKeys[order];
   const { withCategories = false, withTotal = false } = include;
-  const page = sql`
-      select ${columns}${withCategories ? sql`, ${categoryColumns}` : sql``}
-      from expenses e
-      ${withCategories ? sql`left join categories c on c.id = e.category_id` : sql``}
-      where ${ownerColumn(owner)} = o.id
-        and ${filterCondition(filter)}
-        and ${keysetCondition(key, window)}
-      order by ${keysetOrderBy(key, window.backward)}
-      limit ${window.limit}`;
-  // With the total, each owner's count is a lateral of its own and an owner whose page is empty
-  // still returns one row, with a null id, for its total. `offset 0` keeps Postgres from pulling
-  // the count up into the select list, where it would run once per page row instead of once.
-  const rows = withTotal
-    ? await db.execute<PageRow & { total: number }>(sql`
-        select o.id as owner, t.total, p.*
-        from unnest(${bigintArray(ownerIds)}) as o(id)
-        cross join lateral (select ${countOf(owner, filter, sql`o.id`)} as total offset 0) t
-        left join lateral (${page}) p on true`)
-    : await db.execute<PageRow>(sql`
-        select o.id as owner, p.*
-        from unnest(${bigintArray(ownerIds)}) as o(id)
-        cross join lateral (${page}) p`);
+  const rows = await execute<PageRow & { total?: number }, PageParams>(
+    db,
+    pageStatement({ owner, filter, order, window, withCategories, withTotal }),
+    { ids: idArray(ownerIds), ...filterParams(filter), ...keysetParams(window) },
+  );
   const categories = new Map<number, CategoryRow>();
   const totals = new Map<number, number>();
   for (const row of rows) {
-    if (withCategories && row['c.id'] != null) {
-      categories.set(row['c.id'] as number, categoryOf(row));
-    }
-    if (withTotal) totals.set(row.owner, (row as { total: number }).total);
+    const category = withCategories ? joinedCategory(row) : null;
+    if (category) categories.set(category.id, category);
+    if (withTotal) totals.set(row.owner, row.total as number);
   }
   const found = withTotal ? rows.filter((row) => row.id != null) : rows;
   return {
@@ -174,27 +240,28 @@ function expenseOf(row: ExpenseRow): ExpenseRow {
   };
 }
 
-function categoryOf(row: PageRow): CategoryRow {
-  return {
-    id: row['c.id'] as number,
-    userId: row['c.userId'] as number,
-    name: row['c.name'] as string,
-    color: row['c.color'] as string | null,
-    createdAt: row['c.createdAt'] as string,
-    updatedAt: row['c.updatedAt'] as string,
-  };
-}
+const countStatement = byShape<
+  { owner: ExpenseOwner; filter: ExpenseFilter },
+  FilterParams & { ids: string }
+>(
+  ({ owner, filter }) => `${owner}|${filterShape(filter)}`,
+  ({ owner, filter }) => sql`
+    select o.id as owner, ${countOf(owner, filter, sql`o.id`)} as count
+    from unnest(${idsParam}) as o(id)`,
+);
 
 /** How many expenses each owner has that match the filter: one statement. */
 export async function countExpensesByOwner(
-  db: Executor,
+  db: SqlRunner,
   owner: ExpenseOwner,
   ownerIds: readonly number[],
   filter: ExpenseFilter,
 ): Promise<Map<number, number>> {
-  const rows = await db.execute<{ owner: number; count: number }>(sql`
-    select o.id as owner, ${countOf(owner, filter, sql`o.id`)} as count
-    from unnest(${bigintArray(ownerIds)}) as o(id)`);
+  const rows = await execute<{ owner: number; count: number }, FilterParams & { ids: string }>(
+    db,
+    countStatement({ owner, filter }),
+    { ids: idArray(ownerIds), ...filterParams(filter) },
+  );
   return new Map(rows.map((row) => [row.owner, row.count]));
 }
 
@@ -203,7 +270,7 @@ function countOf(owner: ExpenseOwner, filter: ExpenseFilter, id: SQL): SQL {
   if (owner === 'user' && Object.values(filter).every((value) => value === undefined)) {
     return allOfUser(id);
   }
-  return sql`(select count(*) from expenses e
+  return sql`(select count(*) from ${expenses} ${e}
     where ${ownerColumn(owner)} = ${id} and ${filterCondition(filter)})::int`;
 }
 
@@ -228,25 +295,36 @@ function allOfUser(id: SQL): SQL {
       end)::int`;
 }
 
+type RangeParams = Pick<FilterParams, 'from' | 'to'> & { readonly ids: string };
+
+const sumStatement = byShape<{ from?: string; to?: string }, RangeParams>(
+  (range) => filterShape(range),
+  (range) => sql`
+    select ${e.categoryId} as owner, sum(${e.amount})::numeric(14,2)::text as total
+    from ${expenses} ${e}
+    where ${e.categoryId} = any(${idsParam}) and ${filterCondition(range)}
+    group by ${e.categoryId}`,
+);
+
 /** Sum of amounts per category within optional date bounds, as exact decimal strings. */
 export async function sumExpensesByCategory(
-  db: Executor,
+  db: SqlRunner,
   categoryIds: readonly number[],
   range: { from?: string; to?: string },
 ): Promise<Map<number, string>> {
-  const rows = await db.execute<{ owner: number; total: string }>(sql`
-    select e.category_id as owner, sum(e.amount)::numeric(14,2)::text as total from expenses e
-    where e.category_id = any(${bigintArray(categoryIds)})
-      and ${filterCondition(range)}
-    group by e.category_id`);
+  const rows = await execute<{ owner: number; total: string }, RangeParams>(
+    db,
+    sumStatement(range),
+    { ids: idArray(categoryIds), from: range.from, to: range.to },
+  );
   return new Map(rows.map((row) => [row.owner, row.total]));
 }
 
-export async function findExpensesByIds(
-  db: Executor,
-  ids: readonly number[],
-): Promise<ExpenseRow[]> {
-  return db.select().from(expenses).where(anyId(expenses.id, ids));
+const byIds = statement<{ ids: string }>(sql`
+  select ${columns} from ${expenses} ${e} where ${e.id} = any(${idsParam})`);
+
+export function findExpensesByIds(db: SqlRunner, ids: readonly number[]): Promise<ExpenseRow[]> {
+  return execute<ExpenseRow, { ids: string }>(db, byIds, { ids: idArray(ids) });
 }
 
 export type NewExpense = Omit<

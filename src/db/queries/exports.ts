@@ -1,20 +1,22 @@
 import { asc, eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
 import { type ExportRow, exportChunks, exports } from '../schema/exports.js';
+import { byShape, columnsOf, execute, param, type SqlRunner, statement } from '../statement.js';
 import {
   anyId,
+  type KeysetParams,
   type KeysetWindow,
   keysetCondition,
   keysetOrderBy,
+  keysetParams,
   type SortKey,
+  windowShape,
 } from './keyset.js';
 
-const newestFirst: SortKey = {
-  column: sql`x.id`,
-  id: sql`x.id`,
-  direction: 'desc',
-  cast: 'bigint',
-};
+const x = alias(exports, 'x');
+
+const newestFirst: SortKey = { column: x.id, id: x.id, direction: 'desc', cast: 'bigint' };
 
 export async function insertExport(
   db: Executor,
@@ -29,27 +31,35 @@ export function findExportsByIds(db: Executor, ids: readonly number[]): Promise<
   return db.select().from(exports).where(anyId(exports.id, ids));
 }
 
+type PageParams = KeysetParams & { readonly userId: number };
+
+const pageStatement = byShape<KeysetWindow, PageParams>(
+  windowShape,
+  (window) => sql`
+  select ${columnsOf(x)}
+  from ${exports} ${x}
+  where ${x.userId} = ${param('userId')}::bigint and ${keysetCondition(newestFirst, window)}
+  order by ${keysetOrderBy(newestFirst, window.backward)} limit ${param('limit')}`,
+);
+
 /** A user's exports, newest first. */
 export async function pageExportsByUser(
-  db: Executor,
+  db: SqlRunner,
   userId: number,
   window: KeysetWindow,
 ): Promise<ExportRow[]> {
-  const rows = await db.execute<ExportRow>(sql`
-    select x.id, x.user_id as "userId", x.job_id as "jobId", x.format, x.from_date as "fromDate",
-           x.to_date as "toDate", x.row_count as "rowCount", x.created_at as "createdAt",
-           x.updated_at as "updatedAt"
-    from exports x where x.user_id = ${userId} and ${keysetCondition(newestFirst, window)}
-    order by ${keysetOrderBy(newestFirst, window.backward)} limit ${window.limit}`);
-  const list = [...rows];
-  return window.backward ? list.reverse() : list;
+  const rows = await execute<ExportRow, PageParams>(db, pageStatement(window), {
+    userId,
+    ...keysetParams(window),
+  });
+  return window.backward ? rows.reverse() : rows;
 }
 
-export async function countExportsByUser(db: Executor, userId: number): Promise<number> {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(exports)
-    .where(eq(exports.userId, userId));
+const countByUser = statement<{ userId: number }>(sql`
+  select count(*)::int as count from ${exports} ${x} where ${x.userId} = ${param('userId')}::bigint`);
+
+export async function countExportsByUser(db: SqlRunner, userId: number): Promise<number> {
+  const [row] = await execute<{ count: number }, { userId: number }>(db, countByUser, { userId });
   return row?.count ?? 0;
 }
 

@@ -1,16 +1,19 @@
 /**
  * SQL pieces for keyset (cursor) pagination: an ORDER BY on (sort key, id) and the row
  * comparison that continues after a cursor. Both directions of a list use the same index.
+ * The pieces take the cursor and the limit as named parameters (`cursorValue`, `cursorId`,
+ * `limit`), so a statement's text depends on the window's shape only (see `windowShape`).
  */
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { param } from '../statement.js';
 
 export type Direction = 'asc' | 'desc';
 
 export interface SortKey {
-  /** The sort column, e.g. sql`e.expense_date`. */
-  readonly column: SQL;
-  /** The id column that breaks ties, e.g. sql`e.id`. */
-  readonly id: SQL;
+  /** The sort column, e.g. an aliased table's `e.expenseDate`. */
+  readonly column: SQLWrapper;
+  /** The id column that breaks ties, e.g. `e.id`. */
+  readonly id: SQLWrapper;
   readonly direction: Direction;
   /** The Postgres type of a cursor value for `column` (the id is always bigint). */
   readonly cast: 'date' | 'numeric' | 'timestamptz' | 'bigint';
@@ -25,9 +28,30 @@ export interface KeysetWindow {
   readonly inclusive?: boolean;
 }
 
+/** The parameters `keysetCondition` and a `limit ${param('limit')}` take from a window. */
+export type KeysetParams = {
+  readonly limit: number;
+  readonly cursorValue: string | undefined;
+  readonly cursorId: number | undefined;
+};
+
 function effectiveDirection(key: SortKey, backward: boolean): Direction {
   if (!backward) return key.direction;
   return key.direction === 'asc' ? 'desc' : 'asc';
+}
+
+/** What of a window shapes a statement's text: its direction, and what kind of cursor it has. */
+export function windowShape(window: KeysetWindow): string {
+  const cursor = window.cursor ? (window.inclusive ? 'from' : 'after') : 'none';
+  return `${window.backward ? 'backward' : 'forward'}:${cursor}`;
+}
+
+export function keysetParams(window: KeysetWindow): KeysetParams {
+  return {
+    limit: window.limit,
+    cursorValue: window.cursor ? String(window.cursor.value) : undefined,
+    cursorId: window.cursor?.id,
+  };
 }
 
 export function keysetOrderBy(key: SortKey, backward: boolean): SQL {
@@ -39,8 +63,8 @@ export function keysetCondition(key: SortKey, window: KeysetWindow): SQL {
   if (!window.cursor) return sql`true`;
   const ascending = effectiveDirection(key, window.backward) === 'asc';
   const op = sql.raw(`${ascending ? '>' : '<'}${window.inclusive ? '=' : ''}`);
-  const value = sql`${String(window.cursor.value)}::${sql.raw(key.cast)}`;
-  return sql`(${key.column}, ${key.id}) ${op} (${value}, ${window.cursor.id}::bigint)`;
+  const value = sql`${param('cursorValue')}::${sql.raw(key.cast)}`;
+  return sql`(${key.column}, ${key.id}) ${op} (${value}, ${param('cursorId')}::bigint)`;
 }
 
 /** The owner ids as one bigint[] parameter, for `unnest(...)` or `= any(...)`. */
@@ -56,6 +80,9 @@ export function bigintArray(ids: readonly number[]): SQL {
 export function anyId(column: SQLWrapper, ids: readonly number[]): SQL {
   return sql`${column} = any(${bigintArray(ids)})`;
 }
+
+/** `ids` (a named parameter, `{1,2,3}`) as a bigint[]: `unnest(...)`, `= any(...)`. */
+export const idsParam: SQL = sql`${param('ids')}::bigint[]`;
 
 /**
  * Splits the rows of a per-owner LATERAL page query by owner (every owner gets a list, empty if

@@ -1,6 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../client.js';
+import { execute, param, type SqlRunner, statement } from '../statement.js';
 import { dirtyDaysSql } from './daily-metrics.js';
+
+/** The parameters of a statement over a user's spending in [from, to]. */
+type RangeParams = { readonly userId: number; readonly from: string; readonly to: string };
 
 /**
  * A user's spending in [from, to] as (day, category, total, count) parts: days from the
@@ -8,7 +11,10 @@ import { dirtyDaysSql } from './daily-metrics.js';
  * an unmarked day is rolled up, today and later days included); dirty days, and every day of a
  * user the rollup does not cover yet, live from expenses. Category 0 is uncategorized.
  */
-function spendingParts(userId: number, from: string, to: string): SQL {
+function spendingParts(): SQL {
+  const userId = sql`${param('userId')}::bigint`;
+  const from = sql`${param('from')}::date`;
+  const to = sql`${param('to')}::date`;
   // Each branch's condition on `covered` is a one-time filter: for a covered user the whole-range
   // scan of expenses never runs, and the live part reads only the dirty days' index ranges (the
   // LATERAL with OFFSET 0 is not flattened, so the planner cannot hash the join over a scan of
@@ -21,7 +27,7 @@ function spendingParts(userId: number, from: string, to: string): SQL {
     )
     select m.day, m.category_id, m.total, m.count from daily_metrics m
     where (select yes from covered) and m.user_id = ${userId}
-      and m.day between ${from}::date and ${to}::date
+      and m.day between ${from} and ${to}
       and m.day not in (select day from dirty)
     union all
     select e.expense_date, coalesce(e.category_id, 0), e.amount, 1
@@ -32,7 +38,7 @@ function spendingParts(userId: number, from: string, to: string): SQL {
     union all
     select e.expense_date, coalesce(e.category_id, 0), e.amount, 1 from expenses e
     where not (select yes from covered)
-      and e.user_id = ${userId} and e.expense_date between ${from}::date and ${to}::date`;
+      and e.user_id = ${userId} and e.expense_date between ${from} and ${to}`;
 }
 
 export interface CategorySpendRow {
@@ -47,28 +53,28 @@ export interface SpendingSummaryRow {
   readonly byCategory: CategorySpendRow[];
 }
 
+/** The per-category rows and the grand total (GROUPING SETS), largest category first. */
+const summary = statement<RangeParams>(sql`
+  select nullif(p.category_id, 0) as "categoryId", sum(p.total)::numeric(14,2)::text as total,
+         coalesce(sum(p.count), 0)::int as count, grouping(p.category_id) = 1 as "isTotal"
+  from (${spendingParts()}) as p (day, category_id, total, count)
+  group by grouping sets ((p.category_id), ())
+  order by "isTotal" desc, sum(p.total) desc, p.category_id = 0, p.category_id`);
+
 /**
  * A user's spending in [from, to], aggregated in Postgres: one statement returns the per-category
- * rows and the grand total (GROUPING SETS), largest category first, reading the rollup for
- * closed days.
+ * rows and the grand total, largest category first, reading the rollup for closed days.
  */
 export async function spendingSummary(
-  db: Executor,
+  db: SqlRunner,
   userId: number,
   from: string,
   to: string,
 ): Promise<SpendingSummaryRow> {
-  const rows = await db.execute<{
-    categoryId: number | null;
-    total: string;
-    count: number;
-    isTotal: boolean;
-  }>(sql`
-    select nullif(p.category_id, 0) as "categoryId", sum(p.total)::numeric(14,2)::text as total,
-           coalesce(sum(p.count), 0)::int as count, grouping(p.category_id) = 1 as "isTotal"
-    from (${spendingParts(userId, from, to)}) as p (day, category_id, total, count)
-    group by grouping sets ((p.category_id), ())
-    order by "isTotal" desc, sum(p.total) desc, p.category_id = 0, p.category_id`);
+  const rows = await execute<
+    { categoryId: number | null; total: string; count: number; isTotal: boolean },
+    RangeParams
+  >(db, summary, { userId, from, to });
   const [first, ...rest] = rows;
   if (!first?.isTotal) return { total: '0.00', count: 0, byCategory: [] };
   return {
@@ -84,20 +90,21 @@ export interface DailyMetricRow {
   readonly count: number;
 }
 
+const daily = statement<RangeParams>(sql`
+  select d.day::date::text as date,
+         coalesce(sum(p.total), 0)::numeric(14,2)::text as total,
+         coalesce(sum(p.count), 0)::int as count
+  from generate_series(${param('from')}::date, ${param('to')}::date, interval '1 day') as d(day)
+  left join (${spendingParts()}) as p (day, category_id, total, count)
+    on p.day = d.day::date
+  group by d.day order by d.day`);
+
 /** One row per day in [from, to], zero where nothing was spent (rollup for closed days). */
-export async function dailyMetrics(
-  db: Executor,
+export function dailyMetrics(
+  db: SqlRunner,
   userId: number,
   from: string,
   to: string,
 ): Promise<DailyMetricRow[]> {
-  const rows = await db.execute<{ date: string; total: string; count: number }>(sql`
-    select d.day::date::text as date,
-           coalesce(sum(p.total), 0)::numeric(14,2)::text as total,
-           coalesce(sum(p.count), 0)::int as count
-    from generate_series(${from}::date, ${to}::date, interval '1 day') as d(day)
-    left join (${spendingParts(userId, from, to)}) as p (day, category_id, total, count)
-      on p.day = d.day::date
-    group by d.day order by d.day`);
-  return [...rows];
+  return execute<DailyMetricRow, RangeParams>(db, daily, { userId, from, to });
 }

@@ -1,18 +1,36 @@
 import { sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
 import { type UserRow, users } from '../schema/users.js';
 import {
-  anyId,
+  byShape,
+  columnsOf,
+  execute,
+  idArray,
+  param,
+  type SqlRunner,
+  statement,
+} from '../statement.js';
+import {
+  idsParam,
+  type KeysetParams,
   type KeysetWindow,
   keysetCondition,
   keysetOrderBy,
+  keysetParams,
   type SortKey,
+  windowShape,
 } from './keyset.js';
 
-const byId: SortKey = { column: sql`u.id`, id: sql`u.id`, direction: 'asc', cast: 'bigint' };
+const u = alias(users, 'u');
 
-export function findUsersByIds(db: Executor, ids: readonly number[]): Promise<UserRow[]> {
-  return db.select().from(users).where(anyId(users.id, ids));
+const byId: SortKey = { column: u.id, id: u.id, direction: 'asc', cast: 'bigint' };
+
+const byIds = statement<{ ids: string }>(sql`
+  select ${columnsOf(u)} from ${users} ${u} where ${u.id} = any(${idsParam})`);
+
+export function findUsersByIds(db: SqlRunner, ids: readonly number[]): Promise<UserRow[]> {
+  return execute<UserRow, { ids: string }>(db, byIds, { ids: idArray(ids) });
 }
 
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
@@ -33,19 +51,28 @@ export async function insertUser(
   return row;
 }
 
+const pageStatement = byShape<KeysetWindow, KeysetParams>(
+  windowShape,
+  (window) => sql`
+  select ${columnsOf(u)}
+  from ${users} ${u} where ${keysetCondition(byId, window)}
+  order by ${keysetOrderBy(byId, window.backward)} limit ${param('limit')}`,
+);
+
 /** One page of all users in id order (admin listing). */
-export async function pageUsers(db: Executor, window: KeysetWindow): Promise<UserRow[]> {
-  const rows = await db.execute<UserRow>(sql`
-    select u.id, u.email, u.name, u.password_hash as "passwordHash", u.currency,
-           u.created_at as "createdAt", u.updated_at as "updatedAt"
-    from users u where ${keysetCondition(byId, window)}
-    order by ${keysetOrderBy(byId, window.backward)} limit ${window.limit}`);
-  const list = [...rows];
-  return window.backward ? list.reverse() : list;
+export async function pageUsers(db: SqlRunner, window: KeysetWindow): Promise<UserRow[]> {
+  const rows = await execute<UserRow, KeysetParams>(
+    db,
+    pageStatement(window),
+    keysetParams(window),
+  );
+  return window.backward ? rows.reverse() : rows;
 }
 
-export async function countUsers(db: Executor): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users);
+const countAll = statement<Record<string, never>>(sql`select count(*)::int as count from ${users}`);
+
+export async function countUsers(db: SqlRunner): Promise<number> {
+  const [row] = await execute<{ count: number }, Record<string, never>>(db, countAll, {});
   return row?.count ?? 0;
 }
 

@@ -23,7 +23,7 @@ builder.objectField(UserRef, 'dailyMetrics', (t) =>
     },
     resolve: (user, { from, to }, ctx) => {
       dateRange(from, to, MAX_METRIC_DAYS);
-      return dailyMetrics(ctx.db, user.id, from, to);
+      return dailyMetrics(ctx.sql, user.id, from, to);
     },
   }),
 );

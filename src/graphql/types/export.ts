@@ -62,15 +62,15 @@ builder.objectField(UserRef, 'exports', (t) =>
       complexity: connectionComplexity,
       resolve: async (user, args, ctx) => {
         const page = parseConnectionArgs(args, 'id');
-        const rows = await pageExportsByUser(ctx.db, user.id, page.window);
+        const rows = await pageExportsByUser(ctx.sql, user.id, page.window);
         for (const row of rows) ctx.loaders.exportById.prime(row.id, row);
         return buildConnection(
           rows,
           page,
           (row) => encodeCursor('id', row.id, row.id),
           async () =>
-            (await pageExportsByUser(ctx.db, user.id, beyondCursorWindow(page))).length > 0,
-          () => countExportsByUser(ctx.db, user.id),
+            (await pageExportsByUser(ctx.sql, user.id, beyondCursorWindow(page))).length > 0,
+          () => countExportsByUser(ctx.sql, user.id),
         );
       },
     },

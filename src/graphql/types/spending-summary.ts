@@ -26,7 +26,7 @@ builder.objectField(UserRef, 'summary', (t) =>
     },
     resolve: (user, { from, to }, ctx) => {
       dateRange(from, to);
-      return spendingSummary(ctx.db, user.id, from, to);
+      return spendingSummary(ctx.sql, user.id, from, to);
     },
   }),
 );

@@ -95,14 +95,14 @@ builder.queryFields((t) => ({
       resolve: async (_root, args, ctx) => {
         requireAdmin(ctx);
         const page = parseConnectionArgs(args, 'id');
-        const rows = await pageUsers(ctx.db, page.window);
+        const rows = await pageUsers(ctx.sql, page.window);
         for (const row of rows) ctx.loaders.userById.prime(row.id, row);
         return buildConnection(
           rows,
           page,
           (user) => encodeCursor('id', user.id, user.id),
-          async () => (await pageUsers(ctx.db, beyondCursorWindow(page))).length > 0,
-          () => countUsers(ctx.db),
+          async () => (await pageUsers(ctx.sql, beyondCursorWindow(page))).length > 0,
+          () => countUsers(ctx.sql),
         );
       },
     },

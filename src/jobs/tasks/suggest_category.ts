@@ -19,7 +19,7 @@ export const suggestCategoryTask = defineTask(
       .from(categories)
       .where(eq(categories.userId, expense.userId));
     // Keywords come through the entity cache when caching is on.
-    const loaders = createLoaders(db, {
+    const loaders = createLoaders(runtime.sql, db, {
       batch: true,
       ...(runtime.entities ? { entities: runtime.entities } : {}),
     });
