@@ -9,6 +9,8 @@ import { freePort } from '../src/free-port.js';
 
 export interface Gateway {
   readonly base: string;
+  /** The server's process id (process-stats adds its descendants: cluster workers). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -52,11 +54,22 @@ export async function startGateway(
   });
 }
 
+export interface FloorOptions {
+  /** Sequential `select 1` per request. */
+  readonly roundTrips: number;
+  /** Server processes (node:cluster), to match the gateway it is compared with. @default 1 */
+  readonly processes?: number;
+  /** Answer a fixed JSON body of this many bytes (else a small one). */
+  readonly bodyBytes?: number;
+}
+
 /** load/floor-server.ts: HTTP plus `roundTrips` sequential `select 1`, nothing else. */
-export function startFloorServer(databaseUrl: string, roundTrips: number): Promise<Gateway> {
+export function startFloorServer(databaseUrl: string, options: FloorOptions): Promise<Gateway> {
   return startServer(['--import', 'tsx', 'load/floor-server.ts'], {
     DATABASE_URL: databaseUrl,
-    ROUND_TRIPS: String(roundTrips),
+    ROUND_TRIPS: String(options.roundTrips),
+    PROCESSES: String(options.processes ?? 1),
+    ...(options.bodyBytes ? { BODY_BYTES: String(options.bodyBytes) } : {}),
   });
 }
 
@@ -72,6 +85,7 @@ async function startServer(args: string[], env: Record<string, string>): Promise
   await waitReady(base, child);
   return {
     base,
+    pids: () => (child.pid === undefined ? [] : [child.pid]),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -89,6 +103,13 @@ export function killGateways(): void {
 
 export interface Counters {
   readonly sql: number;
+  /**
+   * Statements the executed GraphQL operations sent (the per-operation histogram's sum over
+   * every operation): background statements (the outbox relay, /metrics' queue gauge) left out.
+   */
+  readonly operationSql: number;
+  /** GraphQL operations executed (the same histogram's count; a cache hit executes none). */
+  readonly operations: number;
   readonly hits: number;
   readonly misses: number;
   readonly rssBytes: number;
@@ -101,8 +122,18 @@ export async function counters(base: string): Promise<Counters> {
   const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
   const l1Hits = value(/^cache_hits_total\{level="l1",kind="response"\} (\d+)/m);
   const l2Hits = value(/^cache_hits_total\{level="l2",kind="response"\} (\d+)/m);
+  /** A metric summed over all its label sets. */
+  const sumOf = (metric: string) => {
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${metric}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  };
   return {
     sql: value(/^sql_statements_total (\d+)/m),
+    operationSql: sumOf('graphql_sql_statements_per_request_sum'),
+    operations: sumOf('graphql_sql_statements_per_request_count'),
     // A response found in L1 or L2 is a hit; an L1 miss that L2 did not answer is a real miss
     // (without Redis there is no L2, and every L1 miss is one).
     hits: l1Hits + l2Hits,

@@ -1,11 +1,13 @@
 /**
  * One measured run: autocannon against a gateway for a number of seconds (or stages of
  * connections, for ramp-up), with latencies, per-second throughput, errors by kind, SQL
- * statements and cache lookups per request (the gateway's own counters), and the gateway's
- * peak RSS and event-loop delay sampled every second from its /metrics.
+ * statements and cache lookups per request (the gateway's own counters), the gateway's
+ * event-loop delay sampled every second from its /metrics, and, given the server's process ids,
+ * its CPU time per request and peak RSS from /proc (every process of the server summed).
  */
 import autocannon from 'autocannon';
 import { type Counters, counters } from './gateway.js';
+import { cpuSeconds, type RootPids, sampleRss } from './process-stats.js';
 
 export interface RequestSpec {
   readonly path?: string;
@@ -38,9 +40,21 @@ export interface Measurement {
   readonly errors: Record<string, number>;
   readonly errorCount: number;
   readonly sqlPerRequest: number;
+  /**
+   * Statements the requests' own GraphQL operations sent, per request the server answered (a
+   * cache hit sends none); null for a server without that histogram. Background statements
+   * (the outbox relay, /metrics' queue gauge) left out.
+   */
+  readonly operationSqlPerRequest?: number | null;
   /** Response-cache hits / lookups; null when nothing was looked up (cache off). */
   readonly hitRatio: number | null;
+  /** Peak RSS: from /proc, summed over the server's processes, when its pids were given. */
   readonly peakRssMb: number;
+  /**
+   * CPU time (user + system) of the server's processes during the measured stages, per
+   * completed request, in ms; null when its pids were not given or nothing completed.
+   */
+  readonly cpuMsPerRequest?: number | null;
   readonly eventLoopP99Ms: number;
   /** Completed requests in each second, with the connections open then. */
   readonly timeline: {
@@ -135,13 +149,39 @@ export async function warmUp(
   );
 }
 
+export interface MeasureOptions {
+  /** The server's process ids: CPU per request and peak RSS from /proc (descendants included). */
+  readonly pids?: RootPids;
+  /** The server has Ledgerline's /metrics (SQL, cache, event loop). @default true */
+  readonly metrics?: boolean;
+  /**
+   * Scrape /metrics every second during the measurement (peak RSS and event-loop delay);
+   * else only before and after, so a comparison with a server that has no /metrics charges
+   * neither side for scrapes. @default true
+   */
+  readonly sampleMetrics?: boolean;
+}
+
+const NO_COUNTERS: Counters = {
+  sql: 0,
+  operationSql: 0,
+  operations: 0,
+  hits: 0,
+  misses: 0,
+  rssBytes: 0,
+  eventLoopP99Seconds: 0,
+};
+
 export async function measure(
   base: string,
   name: string,
   group: string,
   spec: RequestSpec,
   stages: readonly Stage[],
+  options: MeasureOptions = {},
 ): Promise<Measurement> {
+  const hasMetrics = options.metrics ?? true;
+  const read = () => (hasMetrics ? counters(base) : Promise.resolve(NO_COUNTERS));
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   const timeline: { second: number; reqPerSec: number; connections: number }[] = [];
@@ -149,15 +189,20 @@ export async function measure(
   let peakLoop = 0;
   const sample = async () => {
     try {
-      const now = await counters(base);
+      const now = await read();
       peakRss = Math.max(peakRss, now.rssBytes);
       peakLoop = Math.max(peakLoop, now.eventLoopP99Seconds);
     } catch {
       // a missed sample is not a failed request
     }
   };
-  const before: Counters = await counters(base);
-  const sampler = setInterval(sample, 1000);
+  const before: Counters = await read();
+  const sampler =
+    hasMetrics && (options.sampleMetrics ?? true) ? setInterval(sample, 1000) : undefined;
+  const rss = options.pids === undefined ? undefined : sampleRss(options.pids);
+  const cpuBefore = options.pids === undefined ? 0 : cpuSeconds(options.pids);
+  let cpuAfter = 0;
+  let procPeakRss: number | undefined;
   let total = 0;
   let connectionErrors = 0;
   let timeouts = 0;
@@ -186,11 +231,13 @@ export async function measure(
       connectionErrors += result.errors;
       timeouts += result.timeouts;
     }
+    if (options.pids !== undefined) cpuAfter = cpuSeconds(options.pids);
   } finally {
     clearInterval(sampler);
+    procPeakRss = rss?.stop();
   }
   await sample();
-  const after = await counters(base);
+  const after = await read();
   if (connectionErrors - timeouts > 0) errors.connection = connectionErrors - timeouts;
   if (timeouts > 0) errors.timeout = timeouts;
   latencies.sort((a, b) => a - b);
@@ -210,8 +257,21 @@ export async function measure(
     errors,
     errorCount: Object.values(errors).reduce((sum, n) => sum + n, 0),
     sqlPerRequest: round((after.sql - before.sql) / Math.max(1, total), 2),
+    operationSqlPerRequest: hasMetrics
+      ? round(
+          (after.operationSql - before.operationSql) /
+            // Every request the server answered (those still in flight as the load generator
+            // stopped included): each executed an operation or was a cache hit.
+            Math.max(1, after.operations - before.operations + (after.hits - before.hits)),
+          2,
+        )
+      : null,
     hitRatio: lookups === 0 ? null : round((after.hits - before.hits) / lookups, 3),
-    peakRssMb: Math.round(peakRss / 1024 / 1024),
+    peakRssMb: Math.round((procPeakRss ?? peakRss) / 1024 / 1024),
+    cpuMsPerRequest:
+      options.pids === undefined || total === 0
+        ? null
+        : round(((cpuAfter - cpuBefore) * 1000) / total, 3),
     eventLoopP99Ms: round(peakLoop * 1000, 1),
     timeline,
   };

@@ -482,7 +482,7 @@ try {
   // The machine's floor: HTTP and SQL round trips with no GraphQL at all (no thresholds; the
   // figures that every gateway on this machine is bounded by).
   for (const roundTrips of [0, 1, 4]) {
-    const floor = await startFloorServer(database.url, roundTrips);
+    const floor = await startFloorServer(database.url, { roundTrips });
     await run({
       name: `floor: HTTP + ${roundTrips} × select 1`,
       group: 'machine floor',
