@@ -647,7 +647,8 @@ export function body(operation: Operation): string {
  */
 export async function peerFixtures(options: {
   readonly ledgerline: string;
-  readonly peer: string;
+  /** The peer's base URL; without one, the peer's cursor is left empty (Ledgerline alone). */
+  readonly peer: string | undefined;
   readonly userToken: string;
   readonly adminToken: string;
   readonly from: string;
@@ -671,16 +672,19 @@ export async function peerFixtures(options: {
   const user = await viewer(options.userToken);
   if (!user.newest) throw new Error('the fixture user has no expenses');
   const deepUser = await viewer(options.deep.token);
-  const cursorData = dataOf(
-    PEER_NAME,
-    await send(options.peer, {
-      query: PEER_CURSOR_AT,
-      variables: { userId: String(deepUser.id), offset: options.deep.position - 1 },
-    }),
-  );
-  const peerCursor = list(at(cursorData, 'allExpenses', 'edges'))[0]?.cursor;
-  if (typeof peerCursor !== 'string') {
-    throw new Error(`the deep user has fewer than ${options.deep.position} expenses`);
+  let peerCursor: unknown = '';
+  if (options.peer !== undefined) {
+    const cursorData = dataOf(
+      PEER_NAME,
+      await send(options.peer, {
+        query: PEER_CURSOR_AT,
+        variables: { userId: String(deepUser.id), offset: options.deep.position - 1 },
+      }),
+    );
+    peerCursor = list(at(cursorData, 'allExpenses', 'edges'))[0]?.cursor;
+    if (typeof peerCursor !== 'string') {
+      throw new Error(`the deep user has fewer than ${options.deep.position} expenses`);
+    }
   }
   return {
     user: { token: options.userToken, id: user.id },
@@ -693,7 +697,7 @@ export async function peerFixtures(options: {
       id: deepUser.id,
       position: options.deep.position,
       ledgerlineCursor: options.deep.ledgerlineCursor,
-      peerCursor,
+      peerCursor: peerCursor as string,
     },
   };
 }
