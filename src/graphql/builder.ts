@@ -5,6 +5,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 import { badInput } from './errors.js';
 import { parseGlobalId } from './global-id.js';
+import { prefetchNodes } from './node-prefetch.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const builder = new SchemaBuilder<{
@@ -34,6 +35,19 @@ export const builder = new SchemaBuilder<{
     // plain exposures keeps Pothos' resolver on them, which it awaits like any resolver's.
     hasNextPageFieldOptions: { extensions: { pothosExposedField: null } },
     hasPreviousPageFieldOptions: { extensions: { pothosExposedField: null } },
+    // node(id)/nodes(ids) read ahead what the selection needs (an expense with its category).
+    nodeQueryOptions: {
+      resolve: async (_root, { id }, ctx, info, resolveNode) => {
+        await prefetchNodes(ctx, info, [id]);
+        return resolveNode(id);
+      },
+    },
+    nodesQueryOptions: {
+      resolve: async (_root, { ids }, ctx, info, resolveNodes) => {
+        await prefetchNodes(ctx, info, ids);
+        return resolveNodes(ids);
+      },
+    },
     decodeGlobalID: (globalID) => {
       const parsed = parseGlobalId(globalID);
       if (!parsed) throw badInput(`"${globalID}" is not a valid ID`, 'id');

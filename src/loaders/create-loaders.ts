@@ -19,6 +19,7 @@ import {
   type ExpenseOrder,
   type ExpenseOwner,
   findExpensesByIds,
+  findExpensesWithCategoriesByIds,
   type PageExtras,
   pageExpensesByOwner,
   sumExpensesByCategory,
@@ -68,6 +69,11 @@ export interface Loaders {
   readonly userById: DataLoader<number, UserRow | null>;
   readonly categoryById: DataLoader<number, CategoryRow | null>;
   readonly expenseById: DataLoader<number, ExpenseRow | null>;
+  /**
+   * Expenses by id with their categories in the same statement: loading one primes
+   * `expenseById` and `categoryById` (for a selection that shows the category).
+   */
+  readonly expenseWithCategoryById: DataLoader<number, ExpenseRow | null>;
   readonly jobById: DataLoader<number, JobRow | null>;
   readonly exportById: DataLoader<number, ExportRow | null>;
   readonly keywordsByCategory: DataLoader<number, string[]>;
@@ -155,6 +161,19 @@ export function createLoaders(
       ),
     expenseById: () =>
       createByIdLoader((ids) => findExpensesByIds(sql, ids), traced('expenseById')),
+    expenseWithCategoryById: () =>
+      createMapLoader(
+        async (ids) => {
+          const found = await findExpensesWithCategoriesByIds(sql, ids);
+          for (const row of found.categories) loaders.categoryById.prime(row.id, row);
+          const rows = byId(found.expenses);
+          // A missing expense is an answer too: `expenseById` need not ask again.
+          for (const id of ids) loaders.expenseById.prime(id, rows.get(id) ?? null);
+          return rows;
+        },
+        () => null,
+        traced('expenseWithCategoryById'),
+      ),
     jobById: () => createByIdLoader((ids) => findJobsByIds(db, ids), traced('jobById')),
     exportById: () => createByIdLoader((ids) => findExportsByIds(db, ids), traced('exportById')),
     keywordsByCategory: () =>

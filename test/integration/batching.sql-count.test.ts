@@ -143,6 +143,70 @@ describe('DataLoader batching', () => {
     ]);
   });
 
+  it('answers node(id) for an expense with its category in one statement, as two would', async () => {
+    const { token } = await uncached.signUp();
+    const other = await uncached.signUp();
+    const admin = await uncached.signUp({ email: 'admin@example.com' });
+    const [category] = (await uncached.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer.categories
+      .nodes as { id: string; name: string }[];
+    const created = await uncached.gql(
+      CREATE_EXPENSES,
+      {
+        input: {
+          expenses: [
+            { amount: '12.50', description: 'lunch', date: '2026-03-01', categoryId: category?.id },
+            { amount: '3.00', description: 'bus', date: '2026-03-02', categoryId: null },
+          ],
+        },
+      },
+      token,
+    );
+    const [categorized, uncategorized] = created.data?.createExpenses.expenses as { id: string }[];
+    const fields =
+      'id amount currency description merchant date createdAt updatedAt categorySource';
+    const withCategory = `query($id: ID!) { node(id: $id) { ... on Expense {
+      ${fields} category { id name color } } } }`;
+    const joined = await uncached.gqlCounted(withCategory, { id: categorized?.id }, token);
+    expect(joined.errors).toBeUndefined();
+    expect(joined.sql).toBe(1);
+    expect(joined.data?.node.category).toMatchObject(category ?? {});
+    // The two-statement path gives the same answer: the expense alone, then its category.
+    const alone = await uncached.gqlCounted(
+      `query($id: ID!) { node(id: $id) { ... on Expense { ${fields} } } }`,
+      { id: categorized?.id },
+      token,
+    );
+    const byId = await uncached.gqlCounted(
+      `query($id: ID!) { node(id: $id) { ... on Category { id name color } } }`,
+      { id: category?.id },
+      token,
+    );
+    expect(alone.sql + byId.sql).toBe(2);
+    expect(joined.data?.node).toEqual({ ...alone.data?.node, category: byId.data?.node });
+    // Uncategorized, and through nodes(ids) for several at once: still one statement.
+    const none = await uncached.gqlCounted(withCategory, { id: uncategorized?.id }, token);
+    expect(none.sql).toBe(1);
+    expect(none.data?.node.category).toBeNull();
+    const both = await uncached.gqlCounted(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Expense { id category { name } } } }`,
+      { ids: [uncategorized?.id, categorized?.id] },
+      token,
+    );
+    expect(both.sql).toBe(1);
+    expect(both.data?.nodes).toEqual([
+      { id: uncategorized?.id, category: null },
+      { id: categorized?.id, category: { name: category?.name } },
+    ]);
+    // Another user sees nothing (in one statement too); an admin reads it all.
+    const stranger = await uncached.gqlCounted(withCategory, { id: categorized?.id }, other.token);
+    expect(stranger.errors).toBeUndefined();
+    expect(stranger.data?.node).toBeNull();
+    expect(stranger.sql).toBe(1);
+    const audited = await uncached.gqlCounted(withCategory, { id: categorized?.id }, admin.token);
+    expect(audited.data?.node).toEqual(joined.data?.node);
+    expect(audited.sql).toBe(1);
+  });
+
   it('pages categories with their keywords in one statement (aggregated, alphabetical)', async () => {
     const { token } = await uncached.signUp();
     const created = await uncached.gql(

@@ -327,6 +327,33 @@ export function findExpensesByIds(db: SqlRunner, ids: readonly number[]): Promis
   return execute<ExpenseRow, { ids: string }>(db, byIds, { ids: idArray(ids) });
 }
 
+const withCategoriesByIds = statement<{ ids: string }>(sql`
+  select ${columns}, ${joinedCategories.columns}
+  from ${expenses} ${e}
+  left join ${joinedCategories.table} on ${joinedCategories.id} = ${e.categoryId}
+  where ${e.id} = any(${idsParam})`);
+
+/**
+ * Expenses by id with their categories, in one statement. An expense's category is its owner's
+ * own (the API refuses any other), so whoever may read the expense may read the category.
+ */
+export async function findExpensesWithCategoriesByIds(
+  db: SqlRunner,
+  ids: readonly number[],
+): Promise<{ expenses: ExpenseRow[]; categories: CategoryRow[] }> {
+  const rows = await execute<PageRow, { ids: string }>(db, withCategoriesByIds, {
+    ids: idArray(ids),
+  });
+  const found: ExpenseRow[] = [];
+  const categories = new Map<number, CategoryRow>();
+  for (const row of rows) {
+    found.push(expenseOf(row));
+    const category = joinedCategory(row);
+    if (category) categories.set(category.id, category);
+  }
+  return { expenses: found, categories: [...categories.values()] };
+}
+
 export type NewExpense = Omit<
   typeof expenses.$inferInsert,
   'id' | 'createdAt' | 'updatedAt' | 'userId' | 'currency'
