@@ -1,8 +1,11 @@
 /**
  * The run's report: one self-contained HTML file (inline SVG, no scripts, no external assets)
- * with latency percentiles per scenario, throughput over time, cache hit ratio, SQL statements
- * per request, the on/off comparisons, the scaling check and the threshold verdicts.
+ * with the side-by-side table against the peer, latency percentiles per scenario, throughput
+ * over time, cache hit ratio, SQL statements per request, the on/off comparisons, the scaling
+ * check and the threshold verdicts.
  */
+import { type HeadToHead, headToHeadCaption, headToHeadColumns } from './head-to-head.js';
+import type { KdfFigures } from './kdf.js';
 import type { Measurement } from './measure.js';
 
 export interface Verdict {
@@ -30,6 +33,12 @@ export interface RunResult {
   readonly scaling: readonly ScalingRow[];
   readonly verdicts: readonly Verdict[];
   readonly notes: readonly string[];
+  /** Ledgerline against the peer (or alone, without one) on the shared scenarios. */
+  readonly headToHead?: HeadToHead;
+  /** The password KDF measured in the run (the sign-up verdicts' reference). */
+  readonly kdf?: KdfFigures;
+  /** Every threshold the run judged, with its reason (load/targets.ts). */
+  readonly targets?: unknown;
 }
 
 const COLORS = ['#2563eb', '#f59e0b', '#dc2626', '#6b7280', '#16a34a', '#9333ea'];
@@ -162,6 +171,23 @@ function table(
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+function headToHeadHtml(h: HeadToHead): string {
+  const columns = headToHeadColumns(h);
+  return [
+    `<h2>${escapeHtml(h.peer ? `Ledgerline vs ${h.peer}` : 'Shared scenarios (no peer)')}</h2>`,
+    `<p>${escapeHtml(headToHeadCaption(h))}</p>`,
+    table(
+      columns.map(([header]) => header),
+      h.rows.map((row) => columns.map(([, value]) => value(row))),
+    ),
+  ].join('');
+}
+
+/** The KDF figures in one line. */
+export function kdfLine(kdf: KdfFigures): string {
+  return `Password KDF (${kdf.parameters}): one hash ${kdf.hashMs} ms (median of ${kdf.hashes}, fastest ${kdf.minHashMs} ms); ceiling ${kdf.cores} cores ÷ one hash = ${kdf.ceilingPerSec} sign-ups/s`;
+}
+
 export function renderHtml(result: RunResult): string {
   const m = result.measurements;
   const failed = result.verdicts.filter((v) => !v.passed);
@@ -175,6 +201,8 @@ export function renderHtml(result: RunResult): string {
         ? `${failed.length} of ${result.verdicts.length} thresholds missed`
         : `All ${result.verdicts.length} thresholds met`
     }</p>`,
+    result.headToHead ? headToHeadHtml(result.headToHead) : '',
+    result.kdf ? `<p>${escapeHtml(kdfLine(result.kdf))}</p>` : '',
     barChart(
       'Latency percentiles per scenario (ms)',
       m.map((x) => ({ label: x.scenario, values: [x.p50, x.p95, x.p99] })),
@@ -214,7 +242,7 @@ export function renderHtml(result: RunResult): string {
       : '',
     barChart(
       'SQL statements per request',
-      m.map((x) => ({ label: x.scenario, values: [x.sqlPerRequest] })),
+      m.map((x) => ({ label: x.scenario, values: [x.operationSqlPerRequest ?? x.sqlPerRequest] })),
       ['SQL/request'],
       '',
     ),
@@ -259,6 +287,7 @@ export function renderHtml(result: RunResult): string {
         'SQL/req',
         'hit ratio',
         'peak RSS MB',
+        'CPU ms/req',
         'loop p99 ms',
       ],
       m.map((x) => [
@@ -275,9 +304,10 @@ export function renderHtml(result: RunResult): string {
               .map(([k, n]) => `${k}: ${n}`)
               .join(', ')
           : 0,
-        x.sqlPerRequest,
+        x.operationSqlPerRequest ?? x.sqlPerRequest,
         x.hitRatio ?? '-',
         x.peakRssMb,
+        x.cpuMsPerRequest ?? '-',
         x.eventLoopP99Ms,
       ]),
     ),
@@ -312,6 +342,29 @@ ${sections.filter(Boolean).join('\n')}
 `;
 }
 
+function headToHeadMarkdown(
+  result: RunResult,
+  row: (cells: readonly (string | number)[]) => string,
+): string[] {
+  const h = result.headToHead;
+  const lines: string[] = [];
+  if (h) {
+    const columns = headToHeadColumns(h);
+    lines.push(
+      h.peer ? `## Ledgerline vs ${h.peer}` : '## Shared scenarios (no peer)',
+      '',
+      headToHeadCaption(h),
+      '',
+      row(columns.map(([header]) => header)),
+      row(columns.map((_, i) => (i === 0 ? '---' : '---:'))),
+      ...h.rows.map((r) => row(columns.map(([, value]) => value(r)))),
+      '',
+    );
+  }
+  if (result.kdf) lines.push(kdfLine(result.kdf), '');
+  return lines;
+}
+
 /** The figures as Markdown (load/BASELINE.md is one of these, with how to reproduce it). */
 export function renderMarkdown(result: RunResult): string {
   const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
@@ -324,6 +377,7 @@ export function renderMarkdown(result: RunResult): string {
     '(it seeds 100 users and 50,000 expenses, creates the scaling databases once, and writes',
     '`load/results/<time>.json` and `load/results/report.html`).',
     '',
+    ...headToHeadMarkdown(result, row),
     '## Scenarios',
     '',
     row([
@@ -338,9 +392,10 @@ export function renderMarkdown(result: RunResult): string {
       'SQL/req',
       'hit ratio',
       'peak RSS MB',
+      'CPU ms/req',
       'loop p99 ms',
     ]),
-    row(Array.from({ length: 12 }, (_, i) => (i === 0 ? '---' : '---:'))),
+    row(Array.from({ length: 13 }, (_, i) => (i === 0 ? '---' : '---:'))),
     ...result.measurements.map((m) =>
       row([
         m.scenario,
@@ -351,9 +406,10 @@ export function renderMarkdown(result: RunResult): string {
         m.p99,
         m.max,
         m.errorCount,
-        m.sqlPerRequest,
+        m.operationSqlPerRequest ?? m.sqlPerRequest,
         m.hitRatio ?? '-',
         m.peakRssMb,
+        m.cpuMsPerRequest ?? '-',
         m.eventLoopP99Ms,
       ]),
     ),
