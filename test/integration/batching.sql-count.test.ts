@@ -207,6 +207,45 @@ describe('DataLoader batching', () => {
     expect(audited.sql).toBe(1);
   });
 
+  it("answers a summary with its categories' names in one statement, as the by-id reads would", async () => {
+    const { token } = await uncached.signUp();
+    const [food, travel] = (await uncached.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer
+      .categories.nodes as { id: string }[];
+    const expenses = [
+      { amount: '4.00', description: 'a', date: '2026-05-01', categoryId: food?.id },
+      { amount: '9.00', description: 'b', date: '2026-05-02', categoryId: travel?.id },
+      { amount: '2.50', description: 'c', date: '2026-05-02' },
+      { amount: '1.00', description: 'd', date: '2026-05-03', categoryId: food?.id },
+    ];
+    await uncached.gql(CREATE_EXPENSES, { input: { expenses } }, token);
+    const summary = (byCategory: string) =>
+      `{ viewer { summary(from: "2026-05-01", to: "2026-05-31") { total count byCategory { ${byCategory} } } } }`;
+    const joined = await uncached.gqlCounted(
+      summary('total count category { id name color }'),
+      {},
+      token,
+    );
+    expect(joined.errors).toBeUndefined();
+    expect(joined.sql).toBe(1);
+    // Without the categories in the selection, the same rows in the same order.
+    const plain = await uncached.gqlCounted(summary('total count'), {}, token);
+    expect(plain.sql).toBe(1);
+    const rows = joined.data?.viewer.summary.byCategory as { category: { id: string } | null }[];
+    expect(rows.map(({ category: _, ...row }) => row)).toEqual(
+      plain.data?.viewer.summary.byCategory,
+    );
+    expect(rows.map((row) => row.category?.id ?? null)).toEqual([travel?.id, food?.id, null]);
+    // Each category as its own by-id read answers it.
+    for (const row of rows.filter((row) => row.category !== null)) {
+      const byId = await uncached.gql(
+        `query($id: ID!) { node(id: $id) { ... on Category { id name color } } }`,
+        { id: row.category?.id },
+        token,
+      );
+      expect(row.category).toEqual(byId.data?.node);
+    }
+  });
+
   it('pages categories with their keywords in one statement (aggregated, alphabetical)', async () => {
     const { token } = await uncached.signUp();
     const created = await uncached.gql(

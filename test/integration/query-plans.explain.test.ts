@@ -156,16 +156,19 @@ describe.each<PlanCacheMode>(['force_generic_plan', 'force_custom_plan'])(
       for (const line of aggregates) expect(line).toMatch(/loops=1\)|never executed/);
     });
 
-    it("a covered user's summary reads the rollup and no expense of a clean day", async () => {
-      const text = await plan(
-        (db) => spendingSummary(db, userId, '2000-01-01', '2100-12-31'),
-        '(analyze, costs off, timing off)',
-      );
-      expect(text).toMatch(/on daily_metrics m/);
-      const scans = text.split('\n').filter((line) => / on expenses e\b/.test(line));
-      expect(scans.length).toBeGreaterThan(0);
-      for (const line of scans) expect(line).toMatch(/never executed/);
-    });
+    it.each([false, true])(
+      "a covered user's summary reads the rollup and no expense of a clean day (categories: %s)",
+      async (withCategories) => {
+        const text = await plan(
+          (db) => spendingSummary(db, userId, '2000-01-01', '2100-12-31', { withCategories }),
+          '(analyze, costs off, timing off)',
+        );
+        expect(text).toMatch(/on daily_metrics m/);
+        const scans = text.split('\n').filter((line) => / on expenses e\b/.test(line));
+        expect(scans.length).toBeGreaterThan(0);
+        for (const line of scans) expect(line).toMatch(/never executed/);
+      },
+    );
 
     it("a busy user's dirty days cost an index probe per day, not a read of every mark", async () => {
       const page = await plan(

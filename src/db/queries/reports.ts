@@ -1,5 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { CategoryRow } from '../schema/categories.js';
 import { execute, param, type SqlRunner, statement } from '../statement.js';
+import { type JoinedCategory, joinedCategories, joinedCategory } from './categories.js';
 import { dirtyDaysSql } from './daily-metrics.js';
 
 /** The parameters of a statement over a user's spending in [from, to]. */
@@ -53,35 +55,70 @@ export interface SpendingSummaryRow {
   readonly byCategory: CategorySpendRow[];
 }
 
-/** The per-category rows and the grand total (GROUPING SETS), largest category first. */
-const summary = statement<RangeParams>(sql`
+export interface SpendingSummary extends SpendingSummaryRow {
+  /** Each category of `byCategory` (null: no longer exists), when asked for (`withCategories`). */
+  readonly categories: Map<number, CategoryRow | null>;
+}
+
+/**
+ * The per-category rows and the grand total (GROUPING SETS), largest category first. The sort
+ * keys are columns of their own, so the statement that joins the categories can keep the order.
+ */
+const summaryRows = sql`
   select nullif(p.category_id, 0) as "categoryId", sum(p.total)::numeric(14,2)::text as total,
-         coalesce(sum(p.count), 0)::int as count, grouping(p.category_id) = 1 as "isTotal"
+         coalesce(sum(p.count), 0)::int as count, grouping(p.category_id) = 1 as "isTotal",
+         sum(p.total) as "sortTotal", p.category_id as "sortCategory"
   from (${spendingParts()}) as p (day, category_id, total, count)
-  group by grouping sets ((p.category_id), ())
-  order by "isTotal" desc, sum(p.total) desc, p.category_id = 0, p.category_id`);
+  group by grouping sets ((p.category_id), ())`;
+
+const summaryOrder = sql`"isTotal" desc, "sortTotal" desc, "sortCategory" = 0, "sortCategory"`;
+
+const summary = statement<RangeParams>(sql`
+  select s."categoryId", s.total, s.count, s."isTotal"
+  from (${summaryRows}) s order by ${summaryOrder}`);
+
+const summaryWithCategories = statement<RangeParams>(sql`
+  select s."categoryId", s.total, s.count, s."isTotal", ${joinedCategories.columns}
+  from (${summaryRows}) s
+  left join ${joinedCategories.table} on ${joinedCategories.id} = s."categoryId"
+  order by ${summaryOrder}`);
+
+type SummaryRow = {
+  categoryId: number | null;
+  total: string;
+  count: number;
+  isTotal: boolean;
+} & JoinedCategory;
 
 /**
  * A user's spending in [from, to], aggregated in Postgres: one statement returns the per-category
- * rows and the grand total, largest category first, reading the rollup for closed days.
+ * rows and the grand total, largest category first, reading the rollup for closed days. With
+ * `withCategories` the same statement brings each category's row (the categories of a user's
+ * spending are that user's own, so whoever may read the summary may read them).
  */
 export async function spendingSummary(
   db: SqlRunner,
   userId: number,
   from: string,
   to: string,
-): Promise<SpendingSummaryRow> {
-  const rows = await execute<
-    { categoryId: number | null; total: string; count: number; isTotal: boolean },
-    RangeParams
-  >(db, summary, { userId, from, to });
+  include: { readonly withCategories?: boolean } = {},
+): Promise<SpendingSummary> {
+  const withCategories = include.withCategories === true;
+  const rows = await execute<SummaryRow, RangeParams>(
+    db,
+    withCategories ? summaryWithCategories : summary,
+    { userId, from, to },
+  );
+  const categories = new Map<number, CategoryRow | null>();
   const [first, ...rest] = rows;
-  if (!first?.isTotal) return { total: '0.00', count: 0, byCategory: [] };
-  return {
-    total: first.total ?? '0.00',
-    count: first.count,
-    byCategory: rest.map(({ categoryId, total, count }) => ({ categoryId, total, count })),
-  };
+  if (!first?.isTotal) return { total: '0.00', count: 0, byCategory: [], categories };
+  const byCategory = rest.map((row) => {
+    if (withCategories && row.categoryId !== null) {
+      categories.set(row.categoryId, joinedCategory(row));
+    }
+    return { categoryId: row.categoryId, total: row.total, count: row.count };
+  });
+  return { total: first.total ?? '0.00', count: first.count, byCategory, categories };
 }
 
 export interface DailyMetricRow {

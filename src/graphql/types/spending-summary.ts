@@ -1,6 +1,7 @@
 import { type SpendingSummaryRow, spendingSummary } from '../../db/queries/reports.js';
 import { builder } from '../builder.js';
 import { UserRef } from '../refs.js';
+import { selects } from '../selection.js';
 import { dateRange } from '../validate.js';
 import { CategorySpend } from './category-spend.js';
 
@@ -24,9 +25,13 @@ builder.objectField(UserRef, 'summary', (t) =>
       from: t.arg({ type: 'Date', required: true }),
       to: t.arg({ type: 'Date', required: true }),
     },
-    resolve: (user, { from, to }, ctx) => {
+    resolve: async (user, { from, to }, ctx, info) => {
       dateRange(from, to);
-      return spendingSummary(ctx.sql, user.id, from, to);
+      // The summary statement brings the categories along when the selection shows them.
+      const withCategories = selects(info, 'byCategory.category');
+      const summary = await spendingSummary(ctx.sql, user.id, from, to, { withCategories });
+      for (const [id, category] of summary.categories) ctx.loaders.categoryById.prime(id, category);
+      return summary;
     },
   }),
 );
