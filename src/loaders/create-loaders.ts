@@ -118,19 +118,148 @@ function cached<V>(
 
 const byId = <V extends { id: number }>(rows: V[]) => new Map(rows.map((row) => [row.id, row]));
 
-function lazy<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
-  const made: Partial<T> = {};
-  const result = {} as T;
-  for (const name of Object.keys(factories) as (keyof T)[]) {
-    Object.defineProperty(result, name, {
-      enumerable: true,
-      get: () => {
-        made[name] ??= factories[name]();
-        return made[name];
+/** What a request's loaders are made from. */
+interface Scope {
+  readonly sql: SqlRunner;
+  readonly db: Executor;
+  readonly options: LoaderOptions;
+  /** The request's loaders, to prime one with another's rows. */
+  readonly loaders: Loaders;
+}
+
+/** The loader's options, with its name for tracing spans. */
+const traced = (scope: Scope, name: string) => ({ batch: scope.options.batch, name });
+
+const factories: { readonly [K in keyof Loaders]: (scope: Scope) => Loaders[K] } = {
+  userById: (scope) =>
+    createMapLoader(
+      cached(scope.options.entities, 'user', async (ids) =>
+        byId(await findUsersByIds(scope.sql, ids)),
+      ),
+      () => null,
+      traced(scope, 'userById'),
+    ),
+  categoryById: (scope) =>
+    createMapLoader(
+      cached(scope.options.entities, 'category', async (ids) =>
+        byId(await findCategoriesByIds(scope.sql, ids)),
+      ),
+      () => null,
+      traced(scope, 'categoryById'),
+    ),
+  expenseById: (scope) =>
+    createByIdLoader((ids) => findExpensesByIds(scope.sql, ids), traced(scope, 'expenseById')),
+  expenseWithCategoryById: (scope) =>
+    createMapLoader(
+      async (ids) => {
+        const found = await findExpensesWithCategoriesByIds(scope.sql, ids);
+        for (const row of found.categories) scope.loaders.categoryById.prime(row.id, row);
+        const rows = byId(found.expenses);
+        // A missing expense is an answer too: `expenseById` need not ask again.
+        for (const id of ids) scope.loaders.expenseById.prime(id, rows.get(id) ?? null);
+        return rows;
       },
-    });
+      () => null,
+      traced(scope, 'expenseWithCategoryById'),
+    ),
+  jobById: (scope) =>
+    createByIdLoader((ids) => findJobsByIds(scope.db, ids), traced(scope, 'jobById')),
+  exportById: (scope) =>
+    createByIdLoader((ids) => findExportsByIds(scope.db, ids), traced(scope, 'exportById')),
+  keywordsByCategory: (scope) =>
+    createMapLoader(
+      cached(scope.options.entities, 'keywords', async (ids) => {
+        const found = await keywordsByCategory(scope.sql, ids);
+        // A category without keywords is an answer worth caching too.
+        for (const id of ids) if (!found.has(id)) found.set(id, []);
+        return found;
+      }),
+      (): string[] => [],
+      traced(scope, 'keywordsByCategory'),
+    ),
+  categoriesByUser: (scope) =>
+    createGroupedLoader(
+      async (ids, { window, include }: CategoryListParams) => {
+        const { pages, keywords } = await pageCategoriesByUser(scope.sql, ids, window, include);
+        for (const rows of pages.values()) {
+          for (const row of rows) scope.loaders.categoryById.prime(row.id, row);
+        }
+        for (const [id, words] of keywords) scope.loaders.keywordsByCategory.prime(id, words);
+        return pages;
+      },
+      (): CategoryRow[] => [],
+      traced(scope, 'categoriesByUser'),
+    ),
+  categoryCountByUser: (scope) =>
+    createGroupedLoader(
+      (ids) => countCategoriesByUser(scope.sql, ids),
+      () => 0,
+      traced(scope, 'categoryCountByUser'),
+    ),
+  expensesByOwner: (scope) =>
+    createGroupedLoader(
+      async (ids, { owner, filter, order, window, include }: ExpenseListParams) => {
+        const { pages, categories, totals } = await pageExpensesByOwner(
+          scope.sql,
+          owner,
+          ids,
+          filter,
+          order,
+          window,
+          include,
+        );
+        for (const rows of pages.values()) {
+          for (const row of rows) scope.loaders.expenseById.prime(row.id, row);
+        }
+        for (const row of categories) scope.loaders.categoryById.prime(row.id, row);
+        for (const [ownerId, total] of totals) {
+          scope.loaders.expenseCountByOwner.prime(expenseCountKey(ownerId, owner, filter), total);
+        }
+        return pages;
+      },
+      (): ExpenseRow[] => [],
+      traced(scope, 'expensesByOwner'),
+    ),
+  expenseCountByOwner: (scope) =>
+    createGroupedLoader(
+      (ids, { owner, filter }: ExpenseCountParams) =>
+        countExpensesByOwner(scope.sql, owner, ids, filter),
+      () => 0,
+      traced(scope, 'expenseCountByOwner'),
+    ),
+  totalSpentByCategory: (scope) =>
+    createGroupedLoader(
+      (ids, range: { from?: string; to?: string }) => sumExpensesByCategory(scope.sql, ids, range),
+      () => '0.00',
+      traced(scope, 'totalSpentByCategory'),
+    ),
+};
+
+/**
+ * A request's loaders, each made on first use. Every request gets one, so the getters are
+ * defined once on the prototype rather than per request (a request that reads one loader pays
+ * for no other).
+ */
+class LazyLoaders {
+  readonly #scope: Scope;
+  readonly #made: { -readonly [K in keyof Loaders]?: Loaders[K] } = {};
+
+  constructor(sql: SqlRunner, db: Executor, options: LoaderOptions) {
+    this.#scope = { sql, db, options, loaders: this as unknown as Loaders };
   }
-  return result;
+
+  static {
+    for (const name of Object.keys(factories) as (keyof Loaders)[]) {
+      Object.defineProperty(LazyLoaders.prototype, name, {
+        enumerable: true,
+        get(this: LazyLoaders) {
+          const made = this.#made;
+          made[name] ??= factories[name](this.#scope) as never;
+          return made[name];
+        },
+      });
+    }
+  }
 }
 
 /**
@@ -142,107 +271,5 @@ export function createLoaders(
   db: Executor,
   options: LoaderOptions = { batch: true },
 ): Loaders {
-  /** The loader's options, with its name for tracing spans. */
-  const traced = (name: string) => ({ batch: options.batch, name });
-  const loaders: Loaders = lazy<Loaders>({
-    userById: () =>
-      createMapLoader(
-        cached(options.entities, 'user', async (ids) => byId(await findUsersByIds(sql, ids))),
-        () => null,
-        traced('userById'),
-      ),
-    categoryById: () =>
-      createMapLoader(
-        cached(options.entities, 'category', async (ids) =>
-          byId(await findCategoriesByIds(sql, ids)),
-        ),
-        () => null,
-        traced('categoryById'),
-      ),
-    expenseById: () =>
-      createByIdLoader((ids) => findExpensesByIds(sql, ids), traced('expenseById')),
-    expenseWithCategoryById: () =>
-      createMapLoader(
-        async (ids) => {
-          const found = await findExpensesWithCategoriesByIds(sql, ids);
-          for (const row of found.categories) loaders.categoryById.prime(row.id, row);
-          const rows = byId(found.expenses);
-          // A missing expense is an answer too: `expenseById` need not ask again.
-          for (const id of ids) loaders.expenseById.prime(id, rows.get(id) ?? null);
-          return rows;
-        },
-        () => null,
-        traced('expenseWithCategoryById'),
-      ),
-    jobById: () => createByIdLoader((ids) => findJobsByIds(db, ids), traced('jobById')),
-    exportById: () => createByIdLoader((ids) => findExportsByIds(db, ids), traced('exportById')),
-    keywordsByCategory: () =>
-      createMapLoader(
-        cached(options.entities, 'keywords', async (ids) => {
-          const found = await keywordsByCategory(sql, ids);
-          // A category without keywords is an answer worth caching too.
-          for (const id of ids) if (!found.has(id)) found.set(id, []);
-          return found;
-        }),
-        (): string[] => [],
-        traced('keywordsByCategory'),
-      ),
-    categoriesByUser: () =>
-      createGroupedLoader(
-        async (ids, { window, include }: CategoryListParams) => {
-          const { pages, keywords } = await pageCategoriesByUser(sql, ids, window, include);
-          for (const rows of pages.values()) {
-            for (const row of rows) loaders.categoryById.prime(row.id, row);
-          }
-          for (const [id, words] of keywords) loaders.keywordsByCategory.prime(id, words);
-          return pages;
-        },
-        (): CategoryRow[] => [],
-        traced('categoriesByUser'),
-      ),
-    categoryCountByUser: () =>
-      createGroupedLoader(
-        (ids) => countCategoriesByUser(sql, ids),
-        () => 0,
-        traced('categoryCountByUser'),
-      ),
-    expensesByOwner: () =>
-      createGroupedLoader(
-        async (ids, { owner, filter, order, window, include }: ExpenseListParams) => {
-          const { pages, categories, totals } = await pageExpensesByOwner(
-            sql,
-            owner,
-            ids,
-            filter,
-            order,
-            window,
-            include,
-          );
-          for (const rows of pages.values()) {
-            for (const row of rows) loaders.expenseById.prime(row.id, row);
-          }
-          for (const row of categories) loaders.categoryById.prime(row.id, row);
-          for (const [ownerId, total] of totals) {
-            loaders.expenseCountByOwner.prime(expenseCountKey(ownerId, owner, filter), total);
-          }
-          return pages;
-        },
-        (): ExpenseRow[] => [],
-        traced('expensesByOwner'),
-      ),
-    expenseCountByOwner: () =>
-      createGroupedLoader(
-        (ids, { owner, filter }: ExpenseCountParams) =>
-          countExpensesByOwner(sql, owner, ids, filter),
-        () => 0,
-        traced('expenseCountByOwner'),
-      ),
-    totalSpentByCategory: () =>
-      createGroupedLoader(
-        (ids, range: { from?: string; to?: string }) => sumExpensesByCategory(sql, ids, range),
-        () => '0.00',
-        traced('totalSpentByCategory'),
-      ),
-  });
-  return loaders;
+  return new LazyLoaders(sql, db, options) as unknown as Loaders;
 }
