@@ -17,6 +17,8 @@ export function tracingEnabled(): boolean {
 }
 
 export interface Tracing {
+  /** Exports the spans still buffered now. */
+  flush(): Promise<void>;
   /** Flushes spans still buffered and stops exporting. */
   shutdown(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export function startTracing(config: Config['telemetry']): Tracing | undefined {
   provider.register();
   enabled = true;
   return {
+    flush: () => provider.forceFlush(),
     shutdown: async () => {
       enabled = false;
       await provider.shutdown();

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { type ExpenseOrder, type ExpenseOwner, expenseSortValue } from '../db/queries/expenses.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
 import { expenseCountKey } from '../loaders/create-loaders.js';
+import type { NestedConnection, PlanInfo } from './nested-connections.js';
 import {
   beyondCursorWindow,
   buildConnection,
@@ -21,17 +22,11 @@ export interface ExpenseListArgs extends ConnectionArgs {
   readonly orderBy?: ExpenseOrder | null;
 }
 
-export async function resolveExpenseList(
-  ctx: Context,
-  owner: ExpenseOwner,
-  ownerId: number,
-  args: ExpenseListArgs,
-  info: GraphQLResolveInfo,
-): Promise<ConnectionResult<ExpenseRow>> {
+/** What a list field's arguments and selection ask, the same for every parent. */
+function listPlan(owner: ExpenseOwner, args: ExpenseListArgs, info: PlanInfo) {
   const order = args.orderBy ?? 'DATE_DESC';
   const page = parseConnectionArgs(args, order);
   const filter = parseExpenseFilter(args.filter);
-  const list = { ownerId, owner, filter, order };
   // The page statement brings along what the selection shows: the total, and for a user's list
   // the categories (a category's list does not need them: its owner is that category, loaded).
   const include = {
@@ -39,7 +34,16 @@ export async function resolveExpenseList(
       owner === 'user' && (selects(info, 'nodes.category') || selects(info, 'edges.node.category')),
     withTotal: selects(info, 'totalCount'),
   };
-  const rows = await ctx.loaders.expensesByOwner.load({ ...list, window: page.window, include });
+  return { owner, order, page, filter, include };
+}
+
+function expenseConnection(
+  ctx: Context,
+  { owner, order, page, filter }: ReturnType<typeof listPlan>,
+  ownerId: number,
+  rows: readonly ExpenseRow[],
+): ConnectionResult<ExpenseRow> {
+  const list = { ownerId, owner, filter, order };
   return buildConnection(
     rows,
     page,
@@ -49,4 +53,47 @@ export async function resolveExpenseList(
         .length > 0,
     () => ctx.loaders.expenseCountByOwner.load(expenseCountKey(ownerId, owner, filter)),
   );
+}
+
+export async function resolveExpenseList(
+  ctx: Context,
+  owner: ExpenseOwner,
+  ownerId: number,
+  args: ExpenseListArgs,
+  info: GraphQLResolveInfo,
+): Promise<ConnectionResult<ExpenseRow>> {
+  const plan = listPlan(owner, args, info);
+  const { order, page, filter, include } = plan;
+  const rows = await ctx.loaders.expensesByOwner.load({
+    ownerId,
+    owner,
+    filter,
+    order,
+    window: page.window,
+    include,
+  });
+  return expenseConnection(ctx, plan, ownerId, rows);
+}
+
+/** A user's or a category's expenses, planned for all the parents of a list at once. */
+export function nestedExpenses(
+  owner: ExpenseOwner,
+): NestedConnection<{ readonly id: number }, ExpenseRow> {
+  return {
+    rowType: 'Expense',
+    async fetchAll(ctx, parents, args, info) {
+      const plan = listPlan(owner, args as ExpenseListArgs, info);
+      const { order, page, filter, include } = plan;
+      const pages = await ctx.loaders.pages.expensesByOwner(
+        [...new Set(parents.map((parent) => parent.id))],
+        { owner, filter, order, window: page.window, include },
+      );
+      return new Map(
+        parents.map((parent) => [
+          parent,
+          expenseConnection(ctx, plan, parent.id, pages.get(parent.id) ?? []),
+        ]),
+      );
+    },
+  };
 }

@@ -29,7 +29,10 @@ const answers = new WeakMap<FieldNode, Map<string, boolean>>();
  * A field node belongs to a parsed document, which its fragments belong to too, so the answer is
  * kept per node: a nested list asks once per parent row (350 times in the admin fan-out).
  */
-export function selects(info: GraphQLResolveInfo, path: string): boolean {
+export function selects(
+  info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>,
+  path: string,
+): boolean {
   // Merged fields (several nodes) are rare: those are walked every time.
   const node = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
   const known = node && answers.get(node);

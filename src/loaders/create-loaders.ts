@@ -93,6 +93,21 @@ export interface Loaders {
     number,
     string
   >;
+  /**
+   * The list fetches behind the grouped loaders, for many owners at once and without a
+   * DataLoader (nested connections planned at their parent list: graphql/nested-connections.ts).
+   * They prime the by-id loaders as the loaders do.
+   */
+  readonly pages: {
+    categoriesByUser(
+      ownerIds: number[],
+      params: CategoryListParams,
+    ): Promise<Map<number, CategoryRow[]>>;
+    expensesByOwner(
+      ownerIds: number[],
+      params: ExpenseListParams,
+    ): Promise<Map<number, ExpenseRow[]>>;
+  };
   readonly totalSpentByCategory: DataLoader<
     { ownerId: number; from?: string; to?: string },
     string,
@@ -179,14 +194,7 @@ const factories: { readonly [K in keyof Loaders]: (scope: Scope) => Loaders[K] }
     ),
   categoriesByUser: (scope) =>
     createGroupedLoader(
-      async (ids, { window, include }: CategoryListParams) => {
-        const { pages, keywords } = await pageCategoriesByUser(scope.sql, ids, window, include);
-        for (const rows of pages.values()) {
-          for (const row of rows) scope.loaders.categoryById.prime(row.id, row);
-        }
-        for (const [id, words] of keywords) scope.loaders.keywordsByCategory.prime(id, words);
-        return pages;
-      },
+      scope.loaders.pages.categoriesByUser,
       (): CategoryRow[] => [],
       traced(scope, 'categoriesByUser'),
     ),
@@ -198,28 +206,39 @@ const factories: { readonly [K in keyof Loaders]: (scope: Scope) => Loaders[K] }
     ),
   expensesByOwner: (scope) =>
     createGroupedLoader(
-      async (ids, { owner, filter, order, window, include }: ExpenseListParams) => {
-        const { pages, categories, totals } = await pageExpensesByOwner(
-          scope.sql,
-          owner,
-          ids,
-          filter,
-          order,
-          window,
-          include,
-        );
-        for (const rows of pages.values()) {
-          for (const row of rows) scope.loaders.expenseById.prime(row.id, row);
-        }
-        for (const row of categories) scope.loaders.categoryById.prime(row.id, row);
-        for (const [ownerId, total] of totals) {
-          scope.loaders.expenseCountByOwner.prime(expenseCountKey(ownerId, owner, filter), total);
-        }
-        return pages;
-      },
+      scope.loaders.pages.expensesByOwner,
       (): ExpenseRow[] => [],
       traced(scope, 'expensesByOwner'),
     ),
+  pages: (scope) => ({
+    async categoriesByUser(ids, { window, include }) {
+      const { pages, keywords } = await pageCategoriesByUser(scope.sql, ids, window, include);
+      for (const rows of pages.values()) {
+        for (const row of rows) scope.loaders.categoryById.prime(row.id, row);
+      }
+      for (const [id, words] of keywords) scope.loaders.keywordsByCategory.prime(id, words);
+      return pages;
+    },
+    async expensesByOwner(ids, { owner, filter, order, window, include }) {
+      const { pages, categories, totals } = await pageExpensesByOwner(
+        scope.sql,
+        owner,
+        ids,
+        filter,
+        order,
+        window,
+        include,
+      );
+      for (const rows of pages.values()) {
+        for (const row of rows) scope.loaders.expenseById.prime(row.id, row);
+      }
+      for (const row of categories) scope.loaders.categoryById.prime(row.id, row);
+      for (const [ownerId, total] of totals) {
+        scope.loaders.expenseCountByOwner.prime(expenseCountKey(ownerId, owner, filter), total);
+      }
+      return pages;
+    },
+  }),
   expenseCountByOwner: (scope) =>
     createGroupedLoader(
       (ids, { owner, filter }: ExpenseCountParams) =>

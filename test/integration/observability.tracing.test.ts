@@ -47,6 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await tracing?.shutdown();
   await app?.stop();
   await drop?.();
   collector?.close();
@@ -75,7 +76,7 @@ it('exports nested spans: operation > DataLoader batch > SQL', async () => {
     token,
   );
   expect(nested.data.viewer.categories.nodes.length).toBe(5);
-  await tracing?.shutdown();
+  await tracing?.flush();
 
   const spans: Span[] = received.flatMap((body) =>
     body.resourceSpans.flatMap((rs: Json) => rs.scopeSpans.flatMap((ss: Json) => ss.spans)),
@@ -102,4 +103,28 @@ it('exports nested spans: operation > DataLoader batch > SQL', async () => {
   expect(sql.length).toBeGreaterThanOrEqual(3);
   const batchIds = new Set(batches.map((s) => s.spanId));
   for (const statement of sql) expect(batchIds.has(statement.parentSpanId ?? '')).toBe(true);
+});
+
+it('plans nested connections at their parent list: one span per level, no DataLoader batches', async () => {
+  const admin = await post('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+    i: { email: 'admin@example.com', name: 'Admin', password: 'password123' },
+  });
+  const token = admin.data.signUp.token as string;
+  const fanOut = await post(
+    'query FanOut { users(first: 5) { nodes { name categories(first: 3) { nodes { name expenses(first: 2) { nodes { amount } } } } } } }',
+    undefined,
+    token,
+  );
+  expect(fanOut.data.users.nodes.length).toBeGreaterThan(0);
+  await tracing?.flush();
+
+  const spans: Span[] = received.flatMap((body) =>
+    body.resourceSpans.flatMap((rs: Json) => rs.scopeSpans.flatMap((ss: Json) => ss.spans)),
+  );
+  const operation = spans.find((s) => s.name === 'graphql query FanOut');
+  const inTrace = spans.filter((s) => s.traceId === operation?.traceId);
+  const names = inTrace.map((s) => s.name);
+  expect(names).toEqual(expect.arrayContaining(['plan User.categories', 'plan Category.expenses']));
+  expect(names).not.toContain('dataloader categoriesByUser');
+  expect(names).not.toContain('dataloader expensesByOwner');
 });

@@ -8,13 +8,15 @@ import {
 } from '../../db/queries/categories.js';
 import { uncategorizeExpenses } from '../../db/queries/expenses.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
+import type { ExpenseRow } from '../../db/schema/expenses.js';
 import { expensesChanged } from '../../jobs/rollups.js';
 import { loadReadable, readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import { badInput, notFound } from '../errors.js';
-import { resolveExpenseList } from '../expense-list.js';
+import { nestedExpenses, resolveExpenseList } from '../expense-list.js';
 import { requireId } from '../global-id.js';
+import { planConnection, planned } from '../nested-connections.js';
 import { connectionComplexity } from '../pagination.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
 import * as check from '../validate.js';
@@ -50,6 +52,7 @@ builder.node(CategoryRef, {
           orderBy: t.arg({ type: ExpenseOrderEnum, defaultValue: 'DATE_DESC' }),
         },
         resolve: (category, args, ctx, info) =>
+          planned<ExpenseRow>(ctx, category, info) ??
           resolveExpenseList(ctx, 'category', category.id, args, info),
       },
       ExpenseConnection,
@@ -76,6 +79,8 @@ builder.node(CategoryRef, {
     }),
   }),
 });
+
+planConnection('Category', 'expenses', nestedExpenses('category'));
 
 export const CategoryConnection = countedConnection(CategoryRef, 'CategoryConnection');
 

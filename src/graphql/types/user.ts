@@ -5,16 +5,20 @@ import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
 import { type CategoryPageExtras, insertCategories } from '../../db/queries/categories.js';
 import { markCovered } from '../../db/queries/daily-metrics.js';
 import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
+import type { CategoryRow } from '../../db/schema/categories.js';
+import type { ExpenseRow } from '../../db/schema/expenses.js';
 import type { UserRow } from '../../db/schema/users.js';
 import { loadReadable, requireAdmin } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import { badInput, userError } from '../errors.js';
-import { resolveExpenseList } from '../expense-list.js';
+import { nestedExpenses, resolveExpenseList } from '../expense-list.js';
 import { encodeId } from '../global-id.js';
+import { type PlanInfo, planBelow, planConnection, planned } from '../nested-connections.js';
 import {
   beyondCursorWindow,
   buildConnection,
+  type ConnectionArgs,
   connectionComplexity,
   encodeCursor,
   parseConnectionArgs,
@@ -41,19 +45,17 @@ builder.node(UserRef, {
         type: CategoryRef,
         complexity: connectionComplexity,
         resolve: async (user, args, ctx, info) => {
-          const page = parseConnectionArgs(args, 'id');
-          const load = (window: typeof page.window, include?: CategoryPageExtras) =>
-            ctx.loaders.categoriesByUser.load({ ownerId: user.id, window, include });
-          // The page statement aggregates the keywords when the selection shows them.
-          const withKeywords =
-            selects(info, 'nodes.keywords') || selects(info, 'edges.node.keywords');
-          return buildConnection(
-            await load(page.window, withKeywords ? { withKeywords } : undefined),
-            page,
-            (category) => encodeCursor('id', category.id, category.id),
-            async () => (await load(beyondCursorWindow(page))).length > 0,
-            () => ctx.loaders.categoryCountByUser.load({ ownerId: user.id }),
-          );
+          const ready = planned<CategoryRow>(ctx, user, info);
+          if (ready) return ready;
+          const plan = categoryPlan(args, info);
+          const rows = await ctx.loaders.categoriesByUser.load({
+            ownerId: user.id,
+            window: plan.page.window,
+            include: plan.include,
+          });
+          // The categories' own lists (their expenses) for all of them at once.
+          await planBelow(ctx, info, 'Category', rows);
+          return categoryConnection(ctx, plan, user.id, rows);
         },
       },
       CategoryConnection,
@@ -66,12 +68,59 @@ builder.node(UserRef, {
           filter: t.arg({ type: ExpenseFilterInput }),
           orderBy: t.arg({ type: ExpenseOrderEnum, defaultValue: 'DATE_DESC' }),
         },
-        resolve: (user, args, ctx, info) => resolveExpenseList(ctx, 'user', user.id, args, info),
+        resolve: (user, args, ctx, info) =>
+          planned<ExpenseRow>(ctx, user, info) ??
+          resolveExpenseList(ctx, 'user', user.id, args, info),
       },
       ExpenseConnection,
     ),
   }),
 });
+
+/** What a user's category list asks: its window, and whether to bring the keywords along. */
+function categoryPlan(args: ConnectionArgs, info: PlanInfo) {
+  const page = parseConnectionArgs(args, 'id');
+  // The page statement aggregates the keywords when the selection shows them.
+  const withKeywords = selects(info, 'nodes.keywords') || selects(info, 'edges.node.keywords');
+  const include: CategoryPageExtras | undefined = withKeywords ? { withKeywords } : undefined;
+  return { page, include };
+}
+
+function categoryConnection(
+  ctx: Context,
+  { page }: ReturnType<typeof categoryPlan>,
+  userId: number,
+  rows: readonly CategoryRow[],
+) {
+  return buildConnection(
+    rows,
+    page,
+    (category) => encodeCursor('id', category.id, category.id),
+    async () =>
+      (
+        await ctx.loaders.categoriesByUser.load({
+          ownerId: userId,
+          window: beyondCursorWindow(page),
+        })
+      ).length > 0,
+    () => ctx.loaders.categoryCountByUser.load({ ownerId: userId }),
+  );
+}
+
+planConnection<UserRow, CategoryRow>('User', 'categories', {
+  rowType: 'Category',
+  async fetchAll(ctx, users, args, info) {
+    const plan = categoryPlan(args, info);
+    const pages = await ctx.loaders.pages.categoriesByUser(
+      [...new Set(users.map((user) => user.id))],
+      { window: plan.page.window, include: plan.include },
+    );
+    return new Map(
+      users.map((user) => [user, categoryConnection(ctx, plan, user.id, pages.get(user.id) ?? [])]),
+    );
+  },
+});
+planConnection('User', 'expenses', nestedExpenses('user'));
 
 const UserConnection = countedConnection(UserRef, 'UserConnection');
 
@@ -92,11 +141,13 @@ builder.queryFields((t) => ({
       type: UserRef,
       description: 'Every user, in sign-up order. Admins only.',
       complexity: connectionComplexity,
-      resolve: async (_root, args, ctx) => {
+      resolve: async (_root, args, ctx, info) => {
         requireAdmin(ctx);
         const page = parseConnectionArgs(args, 'id');
         const rows = await pageUsers(ctx.sql, page.window);
         for (const row of rows) ctx.loaders.userById.prime(row.id, row);
+        // The users' own lists (categories, expenses, and theirs) for all of them at once.
+        await planBelow(ctx, info, 'User', rows);
         return buildConnection(
           rows,
           page,
