@@ -147,8 +147,11 @@ describe('DataLoader batching', () => {
     const { token } = await uncached.signUp();
     const other = await uncached.signUp();
     const admin = await uncached.signUp({ email: 'admin@example.com' });
-    const [category] = (await uncached.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer.categories
-      .nodes as { id: string; name: string }[];
+    const listed = await uncached.gql(VIEWER_CATEGORIES, {}, token);
+    const [category] = (listed.data?.viewer.categories.nodes ?? []) as {
+      id: string;
+      name: string;
+    }[];
     const created = await uncached.gql(
       CREATE_EXPENSES,
       {
@@ -161,7 +164,9 @@ describe('DataLoader batching', () => {
       },
       token,
     );
-    const [categorized, uncategorized] = created.data?.createExpenses.expenses as { id: string }[];
+    const [categorized, uncategorized] = (created.data?.createExpenses.expenses ?? []) as {
+      id: string;
+    }[];
     const fields =
       'id amount currency description merchant date createdAt updatedAt categorySource';
     const withCategory = `query($id: ID!) { node(id: $id) { ... on Expense {
@@ -209,8 +214,8 @@ describe('DataLoader batching', () => {
 
   it("answers a summary with its categories' names in one statement, as the by-id reads would", async () => {
     const { token } = await uncached.signUp();
-    const [food, travel] = (await uncached.gql(VIEWER_CATEGORIES, {}, token)).data?.viewer
-      .categories.nodes as { id: string }[];
+    const listed = await uncached.gql(VIEWER_CATEGORIES, {}, token);
+    const [food, travel] = (listed.data?.viewer.categories.nodes ?? []) as { id: string }[];
     const expenses = [
       { amount: '4.00', description: 'a', date: '2026-05-01', categoryId: food?.id },
       { amount: '9.00', description: 'b', date: '2026-05-02', categoryId: travel?.id },
