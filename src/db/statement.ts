@@ -80,11 +80,11 @@ export function byShape<S, P extends Record<string, unknown>>(
  * `table`'s columns, each as its property name (`"e"."user_id" as "userId"`), so rows come out
  * of the driver shaped like Drizzle's `$inferSelect`; `prefix` keeps a joined table's apart.
  */
-export function columnsOf(table: Table, prefix = ''): SQL {
+export function columnsOf(table: Table, prefix = '', only?: (key: string) => boolean): SQL {
   return sql.join(
-    Object.entries(getTableColumns(table)).map(
-      ([key, column]) => sql`${column} as ${sql.identifier(prefix + key)}`,
-    ),
+    Object.entries(getTableColumns(table))
+      .filter(([key]) => only?.(key) ?? true)
+      .map(([key, column]) => sql`${column} as ${sql.identifier(prefix + key)}`),
     sql`, `,
   );
 }

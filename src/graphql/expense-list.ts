@@ -14,12 +14,43 @@ import {
   encodeCursor,
   parseConnectionArgs,
 } from './pagination.js';
-import { selects } from './selection.js';
+import { rowFieldNames, selects } from './selection.js';
 import { parseExpenseFilter } from './types/expense-filter.js';
 
 export interface ExpenseListArgs extends ConnectionArgs {
   readonly filter?: Parameters<typeof parseExpenseFilter>[0];
   readonly orderBy?: ExpenseOrder | null;
+}
+
+/** The columns each field of an Expense reads (besides its ids, which every row carries). */
+const FIELD_COLUMNS: Readonly<Record<string, readonly (keyof ExpenseRow)[]>> = {
+  __typename: [],
+  id: [],
+  amount: ['amount'],
+  currency: ['currency'],
+  description: ['description'],
+  merchant: ['merchant'],
+  date: ['expenseDate'],
+  categorySource: ['categorySource'],
+  category: [],
+  user: [],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+};
+
+/**
+ * The columns the selection reads, when it names only Expense fields known here (a narrow
+ * selection, such as a fan-out's amounts and dates, then parses a third of each row); undefined
+ * reads whole rows.
+ */
+function selectedColumns(info: PlanInfo): (keyof ExpenseRow)[] | undefined {
+  const columns = new Set<keyof ExpenseRow>();
+  for (const name of rowFieldNames(info)) {
+    const read = FIELD_COLUMNS[name];
+    if (!read) return undefined;
+    for (const column of read) columns.add(column);
+  }
+  return [...columns];
 }
 
 /** What a list field's arguments and selection ask, the same for every parent. */
@@ -33,6 +64,7 @@ function listPlan(owner: ExpenseOwner, args: ExpenseListArgs, info: PlanInfo) {
     withCategories:
       owner === 'user' && (selects(info, 'nodes.category') || selects(info, 'edges.node.category')),
     withTotal: selects(info, 'totalCount'),
+    columns: selectedColumns(info),
   };
   return { owner, order, page, filter, include };
 }

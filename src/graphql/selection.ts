@@ -54,3 +54,25 @@ export function selects(
   else if (node) answers.set(node, new Map([[path, found]]));
   return found;
 }
+
+/**
+ * The names of the fields selected on a connection's rows (under `nodes` and `edges.node`),
+ * through fragments, directives or not (a field that may be skipped still counts).
+ */
+export function rowFieldNames(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>) {
+  const names = new Set<string>();
+  const collect = (set: SelectionSetNode | undefined, path: readonly string[]) => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === 'InlineFragment') collect(selection.selectionSet, path);
+      else if (selection.kind === 'FragmentSpread') {
+        collect(info.fragments[selection.name.value]?.selectionSet, path);
+      } else if (path.length === 0) names.add(selection.name.value);
+      else if (selection.name.value === path[0]) collect(selection.selectionSet, path.slice(1));
+    }
+  };
+  for (const node of info.fieldNodes) {
+    collect(node.selectionSet, ['nodes']);
+    collect(node.selectionSet, ['edges', 'node']);
+  }
+  return names;
+}

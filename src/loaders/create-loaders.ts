@@ -229,8 +229,11 @@ const factories: { readonly [K in keyof Loaders]: (scope: Scope) => Loaders[K] }
         window,
         include,
       );
-      for (const rows of pages.values()) {
-        for (const row of rows) scope.loaders.expenseById.prime(row.id, row);
+      // Partial rows (a page that read some columns) must not answer a by-id read of others.
+      if (!include?.columns) {
+        for (const rows of pages.values()) {
+          for (const row of rows) scope.loaders.expenseById.prime(row.id, row);
+        }
       }
       for (const row of categories) scope.loaders.categoryById.prime(row.id, row);
       for (const [ownerId, total] of totals) {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { useTestApp } from '../helpers/app.js';
+import { createDb, createPool } from '../../src/db/client.js';
+import { poolRunner } from '../../src/db/guarded-sql.js';
+import { createLoaders } from '../../src/loaders/create-loaders.js';
+import { testConfig, useTestApp } from '../helpers/app.js';
 import { CREATE_EXPENSES } from '../helpers/operations.js';
 
 /**
@@ -79,5 +82,49 @@ describe('nested connections planned at the parent list', () => {
       loaders.errors?.map((e) => e.extensions?.code),
     );
     expect(planned.errors?.map((e) => e.path)).toEqual(loaders.errors?.map((e) => e.path));
+  });
+});
+
+describe('lists that read some columns', () => {
+  it('never answer a later by-id read of other columns', async () => {
+    const user = await t.signUp();
+    const created = await t.gql(
+      CREATE_EXPENSES,
+      {
+        input: {
+          expenses: [
+            { amount: '4.10', description: 'narrow list', merchant: 'Corner', date: '2026-03-01' },
+          ],
+        },
+      },
+      user.token,
+    );
+    const id = Number(
+      Buffer.from(created.data?.createExpenses.expenses[0].id, 'base64').toString().split(':')[1],
+    );
+    const userId = Number(Buffer.from(user.id, 'base64').toString().split(':')[1]);
+    const pool = createPool(t.databaseUrl, testConfig(t.databaseUrl).db, 'ledgerline-partial');
+    try {
+      const sql = poolRunner(pool);
+      const loaders = createLoaders(sql, createDb(pool));
+      const pages = await loaders.pages.expensesByOwner([userId], {
+        owner: 'user',
+        filter: {},
+        order: 'DATE_DESC',
+        window: { limit: 5, backward: false, cursor: null },
+        include: { columns: ['amount'] },
+      });
+      expect(pages.get(userId)?.[0]).toMatchObject({ id, amount: '4.10' });
+      expect(pages.get(userId)?.[0]?.description).toBeUndefined();
+      // The by-id loader reads the whole row: the partial one was not primed into it.
+      expect(await loaders.expenseById.load(id)).toMatchObject({
+        description: 'narrow list',
+        merchant: 'Corner',
+        currency: 'USD',
+        expenseDate: '2026-03-01',
+      });
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -130,6 +130,26 @@ export interface PageExtras {
   readonly withCategories?: boolean;
   /** Count each owner's matching expenses in the same statement (`totalCount`). */
   readonly withTotal?: boolean;
+  /**
+   * Read only these of an expense's columns (besides its keys and the sort column): the rows
+   * are then partial. Unset: whole rows.
+   */
+  readonly columns?: readonly (keyof ExpenseRow)[];
+}
+
+/** What every row of a page carries, whatever `columns` says: its keys (ids, owners). */
+const KEY_COLUMNS: readonly (keyof ExpenseRow)[] = ['id', 'userId', 'categoryId'];
+
+/** The columns of a page's rows: all, or the keys, the sort column and those asked for. */
+function pageColumns(order: ExpenseOrder, only: readonly (keyof ExpenseRow)[] | undefined) {
+  if (!only) return undefined;
+  const sortColumn: keyof ExpenseRow =
+    order === 'AMOUNT_ASC' || order === 'AMOUNT_DESC'
+      ? 'amount'
+      : order === 'CREATED_DESC'
+        ? 'createdAt'
+        : 'expenseDate';
+  return [...new Set([...KEY_COLUMNS, sortColumn, ...only])].sort();
 }
 
 export interface ExpensePages {
@@ -148,6 +168,8 @@ interface PageShape {
   readonly window: KeysetWindow;
   readonly withCategories: boolean;
   readonly withTotal: boolean;
+  /** Sorted; undefined: every column. */
+  readonly columns: readonly string[] | undefined;
 }
 
 type PageParams = FilterParams & KeysetParams & { readonly ids: string };
@@ -155,11 +177,12 @@ type PageParams = FilterParams & KeysetParams & { readonly ids: string };
 const pageStatement = byShape<PageShape, PageParams>(
   (shape) =>
     `${shape.owner}|${shape.order}|${filterShape(shape.filter)}|${windowShape(shape.window)}|` +
-    `${shape.withCategories}|${shape.withTotal}`,
-  ({ owner, filter, order, window, withCategories, withTotal }) => {
+    `${shape.withCategories}|${shape.withTotal}|${shape.columns?.join(',') ?? '*'}`,
+  ({ owner, filter, order, window, withCategories, withTotal, columns: only }) => {
     const key = expenseSortKeys[order];
+    const selected = only ? columnsOf(e, '', (column) => only.includes(column)) : columns;
     const page = sql`
-      select ${columns}${withCategories ? sql`, ${joinedCategories.columns}` : sql``}
+      select ${selected}${withCategories ? sql`, ${joinedCategories.columns}` : sql``}
       from ${expenses} ${e}
       ${
         withCategories
@@ -204,9 +227,10 @@ export async function pageExpensesByOwner(
   include: PageExtras = {},
 ): Promise<ExpensePages> {
   const { withCategories = false, withTotal = false } = include;
+  const only = pageColumns(order, include.columns);
   const rows = await execute<PageRow & { total?: number }, PageParams>(
     db,
-    pageStatement({ owner, filter, order, window, withCategories, withTotal }),
+    pageStatement({ owner, filter, order, window, withCategories, withTotal, columns: only }),
     { ids: idArray(ownerIds), ...filterParams(filter), ...keysetParams(window) },
   );
   const categories = new Map<number, CategoryRow>();
@@ -218,9 +242,18 @@ export async function pageExpensesByOwner(
   }
   const found = withTotal ? rows.filter((row) => row.id != null) : rows;
   return {
-    pages: groupPages(found, ownerIds, window.backward, expenseOf),
+    pages: groupPages(found, ownerIds, window.backward, only ? partialExpenseOf(only) : expenseOf),
     categories: [...categories.values()],
     totals,
+  };
+}
+
+/** A partial row: only `only` of its columns are set (the others read undefined). */
+function partialExpenseOf(only: readonly (keyof ExpenseRow)[]) {
+  return (row: ExpenseRow): ExpenseRow => {
+    const partial: Partial<Record<keyof ExpenseRow, unknown>> = {};
+    for (const column of only) partial[column] = row[column];
+    return partial as ExpenseRow;
   };
 }
 
