@@ -6,10 +6,10 @@ import type { CategoryRow } from '../db/schema/categories.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
 import type { ExportRow } from '../db/schema/exports.js';
 import type { JobRow } from '../db/schema/jobs.js';
-import type { UserRow } from '../db/schema/users.js';
+import type { UserProfile } from '../db/schema/users.js';
 import { builder } from './builder.js';
 
-export const UserRef = builder.objectRef<UserRow>('User');
+export const UserRef = builder.objectRef<UserProfile>('User');
 export const CategoryRef = builder.objectRef<CategoryRow>('Category');
 export const ExpenseRef = builder.objectRef<ExpenseRow>('Expense');
 export const JobRef = builder.objectRef<JobRow>('Job');

@@ -5,7 +5,7 @@
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import type { UserRow } from '../db/schema/users.js';
+import type { UserProfile } from '../db/schema/users.js';
 import { selectsOnly } from './selection.js';
 
 /** User fields that read only `id` from the row (relations keyed by the user). */
@@ -24,7 +24,7 @@ export function userForSelection(
   ctx: Context,
   id: number,
   info: GraphQLResolveInfo,
-): Promise<UserRow | null> | UserRow {
-  if (selectsOnly(info, ID_ONLY_FIELDS)) return { id } as UserRow;
+): Promise<UserProfile | null> | UserProfile {
+  if (selectsOnly(info, ID_ONLY_FIELDS)) return { id } as UserProfile;
   return ctx.loaders.userById.load(id);
 }

@@ -32,7 +32,7 @@ import type { CategoryRow } from '../db/schema/categories.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
 import type { ExportRow } from '../db/schema/exports.js';
 import type { JobRow } from '../db/schema/jobs.js';
-import type { UserRow } from '../db/schema/users.js';
+import type { UserProfile } from '../db/schema/users.js';
 import type { SqlRunner } from '../db/statement.js';
 import { createByIdLoader, createGroupedLoader, createMapLoader } from './grouped-loader.js';
 
@@ -66,7 +66,7 @@ export interface ExpenseCountParams {
 }
 
 export interface Loaders {
-  readonly userById: DataLoader<number, UserRow | null>;
+  readonly userById: DataLoader<number, UserProfile | null>;
   readonly categoryById: DataLoader<number, CategoryRow | null>;
   readonly expenseById: DataLoader<number, ExpenseRow | null>;
   /**

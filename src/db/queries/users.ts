@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
-import { type UserRow, users } from '../schema/users.js';
+import { type UserProfile, type UserRow, users } from '../schema/users.js';
 import {
   byShape,
   columnsOf,
@@ -26,11 +26,14 @@ const u = alias(users, 'u');
 
 const byId: SortKey = { column: u.id, id: u.id, direction: 'asc', cast: 'bigint' };
 
-const byIds = statement<{ ids: string }>(sql`
-  select ${columnsOf(u)} from ${users} ${u} where ${u.id} = any(${idsParam})`);
+/** Every column but the password hash, which only logging in reads (findUserByEmail). */
+const profileColumns = columnsOf(u, '', (column) => column !== 'passwordHash');
 
-export function findUsersByIds(db: SqlRunner, ids: readonly number[]): Promise<UserRow[]> {
-  return execute<UserRow, { ids: string }>(db, byIds, { ids: idArray(ids) });
+const byIds = statement<{ ids: string }>(sql`
+  select ${profileColumns} from ${users} ${u} where ${u.id} = any(${idsParam})`);
+
+export function findUsersByIds(db: SqlRunner, ids: readonly number[]): Promise<UserProfile[]> {
+  return execute<UserProfile, { ids: string }>(db, byIds, { ids: idArray(ids) });
 }
 
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
@@ -54,14 +57,14 @@ export async function insertUser(
 const pageStatement = byShape<KeysetWindow, KeysetParams>(
   windowShape,
   (window) => sql`
-  select ${columnsOf(u)}
+  select ${profileColumns}
   from ${users} ${u} where ${keysetCondition(byId, window)}
   order by ${keysetOrderBy(byId, window.backward)} limit ${param('limit')}`,
 );
 
 /** One page of all users in id order (admin listing). */
-export async function pageUsers(db: SqlRunner, window: KeysetWindow): Promise<UserRow[]> {
-  const rows = await execute<UserRow, KeysetParams>(
+export async function pageUsers(db: SqlRunner, window: KeysetWindow): Promise<UserProfile[]> {
+  const rows = await execute<UserProfile, KeysetParams>(
     db,
     pageStatement(window),
     keysetParams(window),

@@ -20,3 +20,5 @@ export const users = pgTable(
 );
 
 export type UserRow = typeof users.$inferSelect;
+/** A user as every read but logging in sees it: the password hash stays in the auth path. */
+export type UserProfile = Omit<UserRow, 'passwordHash'>;

@@ -7,7 +7,7 @@ import { markCovered } from '../../db/queries/daily-metrics.js';
 import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
-import type { UserRow } from '../../db/schema/users.js';
+import type { UserProfile, UserRow } from '../../db/schema/users.js';
 import { loadReadable, requireAdmin } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -107,7 +107,7 @@ function categoryConnection(
   );
 }
 
-planConnection<UserRow, CategoryRow>('User', 'categories', {
+planConnection<UserProfile, CategoryRow>('User', 'categories', {
   rowType: 'Category',
   async fetchAll(ctx, users, args, info) {
     const plan = categoryPlan(args, info);
