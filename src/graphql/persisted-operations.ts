@@ -100,7 +100,7 @@ export interface OperationParams {
  */
 export function createPersistedResolver(options: PersistedOperationsOptions) {
   const { allowList, store } = options;
-  return async <P extends OperationParams>(params: P): Promise<P> => {
+  const resolve = async <P extends OperationParams>(params: P): Promise<P> => {
     const persisted = persistedHash(params.extensions);
     if (persisted instanceof GraphQLError) throw persisted;
     const query = typeof params.query === 'string' ? params.query : undefined;
@@ -136,6 +136,9 @@ export function createPersistedResolver(options: PersistedOperationsOptions) {
     store.set(persisted.hash, query);
     return params;
   };
+  // Most requests carry their query and no hash: answered without a promise.
+  return <P extends OperationParams>(params: P): P | Promise<P> =>
+    allowList || params.extensions != null ? resolve(params) : params;
 }
 
 export function usePersistedOperations(

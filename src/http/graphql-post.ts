@@ -183,7 +183,10 @@ export function createGraphqlPost(options: GraphqlPostOptions) {
     let params: Params | undefined;
     try {
       params = asParams(JSON.parse(raw.toString('utf8')));
-      if (params) params = await options.resolvePersisted(params);
+      if (params) {
+        const resolved = options.resolvePersisted(params);
+        params = resolved instanceof Promise ? await resolved : resolved;
+      }
     } catch {
       return false;
     }
@@ -202,6 +205,13 @@ export function createGraphqlPost(options: GraphqlPostOptions) {
         variables,
       });
       if (lookup?.key !== undefined) {
+        // This instance's L1 answers most hits: no promise for them.
+        const local = cache.getLocal(lookup.key);
+        if (local !== undefined) {
+          const hit = cache.reply(local, ifNoneMatch, 'HIT', mediaType);
+          await send(req, res, request, { ...hit, entry: local }, started);
+          return true;
+        }
         ticket = await cache.open({ ...lookup, key: lookup.key });
         if (ticket.hit !== undefined) {
           const hit = cache.reply(ticket.hit, ifNoneMatch, 'HIT', mediaType);
