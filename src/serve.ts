@@ -14,7 +14,7 @@ import { startTracing } from './telemetry.js';
 const DRAIN_MS = 10_000;
 
 export async function serve(config: Config, log: Logger): Promise<void> {
-  const tracing = startTracing(config.telemetry);
+  const tracing = await startTracing(config.telemetry);
   const app = await createApp(config, log);
   if (cluster.isWorker) shareMetrics(app.metrics.registry);
   const server = createServer(app.handle);

@@ -3,10 +3,6 @@
  * to that collector over OTLP/HTTP in batches. Without it nothing is registered and the spans
  * in the code cost a no-op call.
  */
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Config } from './config.js';
 
 let enabled = false;
@@ -23,8 +19,24 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export function startTracing(config: Config['telemetry']): Tracing | undefined {
+/**
+ * Starts exporting spans when an endpoint is configured. The SDK is imported only then: a
+ * process that does not trace does not load (or keep in memory) the exporter and its
+ * dependencies.
+ */
+export async function startTracing(config: Config['telemetry']): Promise<Tracing | undefined> {
   if (!config.endpoint) return undefined;
+  const [
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BatchSpanProcessor },
+    { NodeTracerProvider },
+  ] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: config.endpoint }))],

@@ -42,7 +42,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
     OTEL_SERVICE_NAME: 'ledgerline-test',
   });
-  tracing = startTracing(config.telemetry);
+  tracing = await startTracing(config.telemetry);
   app = await createApp(config);
 });
 
