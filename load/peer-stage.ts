@@ -31,11 +31,7 @@ export interface SharedStageOptions {
   readonly from: string;
   readonly to: string;
   /** The deep page: a user with more than `position` expenses and Ledgerline's cursor there. */
-  readonly deep: {
-    readonly token: string;
-    readonly ledgerlineCursor: string;
-    readonly position: number;
-  };
+  readonly deep: Parameters<typeof peerFixtures>[0]['deep'];
   readonly rounds: number;
   readonly connections: number;
   readonly seconds: number;

@@ -65,6 +65,13 @@ async function post(query: string, variables?: unknown, token?: string): Promise
   return response.json();
 }
 
+/** Every span the collector has received so far. */
+function exportedSpans(): Span[] {
+  return received.flatMap((body) =>
+    body.resourceSpans.flatMap((rs: Json) => rs.scopeSpans.flatMap((ss: Json) => ss.spans)),
+  );
+}
+
 it('exports nested spans: operation > DataLoader batch > SQL', async () => {
   const signUp = await post('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
     i: { email: 'traced@example.com', name: 'Traced', password: 'password123' },
@@ -78,9 +85,7 @@ it('exports nested spans: operation > DataLoader batch > SQL', async () => {
   expect(nested.data.viewer.categories.nodes.length).toBe(5);
   await tracing?.flush();
 
-  const spans: Span[] = received.flatMap((body) =>
-    body.resourceSpans.flatMap((rs: Json) => rs.scopeSpans.flatMap((ss: Json) => ss.spans)),
-  );
+  const spans = exportedSpans();
   const resource = received[0].resourceSpans[0].resource.attributes;
   expect(resource).toContainEqual({
     key: 'service.name',
@@ -118,9 +123,7 @@ it('plans nested connections at their parent list: one span per level, no DataLo
   expect(fanOut.data.users.nodes.length).toBeGreaterThan(0);
   await tracing?.flush();
 
-  const spans: Span[] = received.flatMap((body) =>
-    body.resourceSpans.flatMap((rs: Json) => rs.scopeSpans.flatMap((ss: Json) => ss.spans)),
-  );
+  const spans = exportedSpans();
   const operation = spans.find((s) => s.name === 'graphql query FanOut');
   const inTrace = spans.filter((s) => s.traceId === operation?.traceId);
   const names = inTrace.map((s) => s.name);
