@@ -3,6 +3,7 @@
  * to that collector over OTLP/HTTP in batches. Without it nothing is registered and the spans
  * in the code cost a no-op call.
  */
+import { trace } from '@opentelemetry/api';
 import type { Config } from './config.js';
 
 let enabled = false;
@@ -10,6 +11,25 @@ let enabled = false;
 /** Whether spans are being recorded; the hot paths skip making them otherwise. */
 export function tracingEnabled(): boolean {
   return enabled;
+}
+
+const tracer = trace.getTracer('ledgerline');
+
+/** Runs `run` inside a span named `name` with one numeric attribute (a no-op unless tracing). */
+export function inSpan<T>(
+  name: string,
+  attribute: readonly [key: string, value: number],
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!enabled) return run();
+  return tracer.startActiveSpan(name, async (span) => {
+    span.setAttribute(attribute[0], attribute[1]);
+    try {
+      return await run();
+    } finally {
+      span.end();
+    }
+  });
 }
 
 export interface Tracing {

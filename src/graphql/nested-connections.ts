@@ -12,32 +12,16 @@
  * is dropped, and the rows' own resolvers then meet the same error.
  */
 
-import { trace } from '@opentelemetry/api';
 import {
   type FieldNode,
   type GraphQLObjectType,
   type GraphQLResolveInfo,
   getArgumentValues,
-  type SelectionSetNode,
 } from 'graphql';
 import type { Context } from '../context.js';
-import { tracingEnabled } from '../telemetry.js';
+import { inSpan } from '../telemetry.js';
 import type { ConnectionResult } from './pagination.js';
-
-const tracer = trace.getTracer('ledgerline');
-
-/** Runs a planned fetch inside a span named after its field (a no-op unless tracing is on). */
-function inSpan<T>(name: string, size: number, run: () => Promise<T>): Promise<T> {
-  if (!tracingEnabled()) return run();
-  return tracer.startActiveSpan(`plan ${name}`, async (span) => {
-    span.setAttribute('plan.parents', size);
-    try {
-      return await run();
-    } finally {
-      span.end();
-    }
-  });
-}
+import { rowFieldNodes } from './selection.js';
 
 /** The part of the resolve info planning reads (a child field's is made from its node). */
 export type PlanInfo = Pick<
@@ -83,26 +67,6 @@ export function planned<T>(
   return plans.get(ctx)?.get(parent)?.get(node) as ConnectionResult<T> | undefined;
 }
 
-/** The field nodes selected on a connection's rows (through `nodes` and `edges.node`). */
-function rowFields(info: PlanInfo): FieldNode[] {
-  const found: FieldNode[] = [];
-  const collect = (set: SelectionSetNode | undefined, path: readonly string[]) => {
-    for (const selection of set?.selections ?? []) {
-      if (selection.directives?.length) continue;
-      if (selection.kind === 'InlineFragment') collect(selection.selectionSet, path);
-      else if (selection.kind === 'FragmentSpread') {
-        collect(info.fragments[selection.name.value]?.selectionSet, path);
-      } else if (path.length === 0) found.push(selection);
-      else if (selection.name.value === path[0]) collect(selection.selectionSet, path.slice(1));
-    }
-  };
-  for (const node of info.fieldNodes) {
-    collect(node.selectionSet, ['nodes']);
-    collect(node.selectionSet, ['edges', 'node']);
-  }
-  return found;
-}
-
 /**
  * Plans the connection fields selected on `rows` (of `type`, the rows of the connection `info`
  * resolves), and below them, level by level. Resolves once every level is fetched.
@@ -117,7 +81,7 @@ export async function planBelow(
   const objectType = info.schema.getType(type) as GraphQLObjectType | undefined;
   if (!objectType) return;
   // A field asked twice under different aliases is fetched for each.
-  const nodes = rowFields(info);
+  const nodes = rowFieldNodes(info, { undirected: true });
   const merged = new Set(
     nodes
       .map((node) => node.alias?.value ?? node.name.value)
@@ -138,7 +102,9 @@ export async function planBelow(
     let results: Map<{ id: number }, ConnectionResult<{ id: number }>>;
     try {
       const args = getArgumentValues(field, node, info.variableValues);
-      results = await inSpan(name, rows.length, () => connection.fetchAll(ctx, rows, args, child));
+      results = await inSpan(`plan ${name}`, ['plan.parents', rows.length], () =>
+        connection.fetchAll(ctx, rows, args, child),
+      );
     } catch {
       continue;
     }

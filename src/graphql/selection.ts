@@ -56,17 +56,22 @@ export function selects(
 }
 
 /**
- * The names of the fields selected on a connection's rows (under `nodes` and `edges.node`),
- * through fragments, directives or not (a field that may be skipped still counts).
+ * The field nodes selected on a connection's rows (under `nodes` and `edges.node`), through
+ * fragments. `undirected` leaves out what sits under a directive (a field, or a fragment, that
+ * may be skipped or included).
  */
-export function rowFieldNames(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>) {
-  const names = new Set<string>();
+export function rowFieldNodes(
+  info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>,
+  { undirected = false } = {},
+): FieldNode[] {
+  const found: FieldNode[] = [];
   const collect = (set: SelectionSetNode | undefined, path: readonly string[]) => {
     for (const selection of set?.selections ?? []) {
+      if (undirected && selection.directives?.length) continue;
       if (selection.kind === 'InlineFragment') collect(selection.selectionSet, path);
       else if (selection.kind === 'FragmentSpread') {
         collect(info.fragments[selection.name.value]?.selectionSet, path);
-      } else if (path.length === 0) names.add(selection.name.value);
+      } else if (path.length === 0) found.push(selection);
       else if (selection.name.value === path[0]) collect(selection.selectionSet, path.slice(1));
     }
   };
@@ -74,5 +79,10 @@ export function rowFieldNames(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fra
     collect(node.selectionSet, ['nodes']);
     collect(node.selectionSet, ['edges', 'node']);
   }
-  return names;
+  return found;
+}
+
+/** The names of the fields selected on a connection's rows, directives or not. */
+export function rowFieldNames(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>) {
+  return new Set(rowFieldNodes(info).map((node) => node.name.value));
 }

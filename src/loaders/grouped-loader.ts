@@ -1,6 +1,5 @@
-import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
-import { tracingEnabled } from '../telemetry.js';
+import { inSpan } from '../telemetry.js';
 
 export interface LoaderOptions {
   readonly batch: boolean;
@@ -8,19 +7,9 @@ export interface LoaderOptions {
   readonly name?: string;
 }
 
-const tracer = trace.getTracer('ledgerline');
-
-/** Runs a batch inside a span (a no-op unless tracing is configured). */
-function inSpan<T>(options: LoaderOptions, size: number, run: () => Promise<T>): Promise<T> {
-  if (!tracingEnabled()) return run();
-  return tracer.startActiveSpan(`dataloader ${options.name ?? 'batch'}`, async (span) => {
-    span.setAttribute('dataloader.batch_size', size);
-    try {
-      return await run();
-    } finally {
-      span.end();
-    }
-  });
+/** Runs a batch inside a span named after its loader (a no-op unless tracing is configured). */
+function batchSpan<T>(options: LoaderOptions, size: number, run: () => Promise<T>): Promise<T> {
+  return inSpan(`dataloader ${options.name ?? 'batch'}`, ['dataloader.batch_size', size], run);
 }
 
 /**
@@ -35,7 +24,7 @@ export function createGroupedLoader<P extends object, V>(
 ): DataLoader<P & { ownerId: number }, V, string> {
   return new DataLoader(
     (keys) =>
-      inSpan(options, keys.length, async () => {
+      batchSpan(options, keys.length, async () => {
         const groups = new Map<string, { params: P; ownerIds: number[] }>();
         // One signature per key, reused when the results are handed back.
         const signatures = keys.map(({ ownerId, ...params }) => {
@@ -80,7 +69,7 @@ export function createMapLoader<V>(
 ): DataLoader<number, V> {
   return new DataLoader(
     (ids) =>
-      inSpan(options, ids.length, async () => {
+      batchSpan(options, ids.length, async () => {
         const values = await fetch([...ids]);
         return ids.map((id) => values.get(id) ?? missing());
       }),
