@@ -4,6 +4,8 @@
  * over time, cache hit ratio, SQL statements per request, the on/off comparisons, the scaling
  * check and the threshold verdicts.
  */
+
+import type { BulkCeiling } from './bulk-ceiling.js';
 import { type HeadToHead, headToHeadCaption, headToHeadColumns } from './head-to-head.js';
 import type { KdfFigures } from './kdf.js';
 import type { Measurement } from './measure.js';
@@ -37,6 +39,8 @@ export interface RunResult {
   readonly headToHead?: HeadToHead;
   /** The password KDF measured in the run (the sign-up verdicts' reference). */
   readonly kdf?: KdfFigures;
+  /** The bulk insert statement timed alone on Postgres (the bulk verdict's reference). */
+  readonly bulkCeiling?: BulkCeiling;
   /** Every threshold the run judged, with its reason (load/targets.ts). */
   readonly targets?: unknown;
 }
@@ -188,6 +192,11 @@ export function kdfLine(kdf: KdfFigures): string {
   return `Password KDF (${kdf.parameters}): one hash ${kdf.hashMs} ms (median of ${kdf.hashes}, fastest ${kdf.minHashMs} ms); ceiling ${kdf.cores} cores ÷ one hash = ${kdf.ceilingPerSec} sign-ups/s`;
 }
 
+/** The bulk ceiling in one line. */
+export function bulkCeilingLine(c: BulkCeiling): string {
+  return `Bulk insert ceiling: the gateway's ${c.rows.toLocaleString('en-US')}-row insert statement sent straight to Postgres on ${c.connections} connections for ${c.seconds} s: ${c.statementsPerSec} statements/s = ${c.rowsPerSec.toLocaleString('en-US')} rows/s`;
+}
+
 export function renderHtml(result: RunResult): string {
   const m = result.measurements;
   const failed = result.verdicts.filter((v) => !v.passed);
@@ -203,6 +212,7 @@ export function renderHtml(result: RunResult): string {
     }</p>`,
     result.headToHead ? headToHeadHtml(result.headToHead) : '',
     result.kdf ? `<p>${escapeHtml(kdfLine(result.kdf))}</p>` : '',
+    result.bulkCeiling ? `<p>${escapeHtml(bulkCeilingLine(result.bulkCeiling))}</p>` : '',
     barChart(
       'Latency percentiles per scenario (ms)',
       m.map((x) => ({ label: x.scenario, values: [x.p50, x.p95, x.p99] })),
@@ -362,6 +372,7 @@ function headToHeadMarkdown(
     );
   }
   if (result.kdf) lines.push(kdfLine(result.kdf), '');
+  if (result.bulkCeiling) lines.push(bulkCeilingLine(result.bulkCeiling), '');
   return lines;
 }
 

@@ -19,7 +19,9 @@ import postgres from 'postgres';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/open.js';
 import { SEED_EMAIL_DOMAIN, seed } from '../src/db/seed.js';
+import { decodeId } from '../src/graphql/global-id.js';
 import { createLogger } from '../src/logger.js';
+import { type BulkCeiling, measureBulkCeiling } from './bulk-ceiling.js';
 import {
   account,
   addExpenses,
@@ -47,7 +49,14 @@ import {
   PAGE,
   SIGN_UP,
 } from './queries.js';
-import { kdfLine, type RunResult, renderHtml, type ScalingRow, type Verdict } from './report.js';
+import {
+  bulkCeilingLine,
+  kdfLine,
+  type RunResult,
+  renderHtml,
+  type ScalingRow,
+  type Verdict,
+} from './report.js';
 import {
   dropQueuedJobs,
   LOAD_MERCHANT,
@@ -57,6 +66,7 @@ import {
 } from './rollup.js';
 import { scalingCheck } from './scaling.js';
 import {
+  bulkCeilingShare,
   type FloorTarget,
   fractionOf,
   headToHeadVerdicts,
@@ -256,6 +266,23 @@ try {
       console.log(`  ${kdfLine(kdf)}`);
     }
     return kdf;
+  };
+  let bulkCeiling: BulkCeiling | undefined;
+  const bulkCeilingOnce = async () => {
+    if (!bulkCeiling) {
+      const ids = await harnessSql<{ userId: number; categoryId: number }[]>`
+        select user_id::int as "userId", id::int as "categoryId" from categories
+        where id = ${decodeId(bulkCategory, 'Category') as number}`;
+      bulkCeiling = await measureBulkCeiling({
+        databaseUrl: database.url,
+        ...(ids[0] as { userId: number; categoryId: number }),
+        rows: 1000,
+        connections: 4,
+        seconds: quick ? 3 : 10,
+      });
+      console.log(`  ${bulkCeilingLine(bulkCeiling)}`);
+    }
+    return bulkCeiling;
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -476,6 +503,7 @@ try {
       spec: { headers: bearer(bulkUser), body: bulkBody },
       stages: at(4),
       thresholds: [rowsPerSecAtLeast(), noErrors, sqlAtMost(TARGETS.sqlMax.bulk)],
+      judgedBy: async () => [bulkCeilingShare(await bulkCeilingOnce())],
       extra: (m) => ({
         rowsPerSec: Math.round(((m.requests - m.errorCount) * 1000) / m.seconds),
       }),
@@ -680,6 +708,7 @@ try {
     notes,
     ...(headToHead ? { headToHead } : {}),
     ...(kdf ? { kdf } : {}),
+    ...(bulkCeiling ? { bulkCeiling } : {}),
     targets: TARGETS,
   };
   mkdirSync(options.out, { recursive: true });
@@ -707,6 +736,7 @@ try {
   }
   if (headToHead) console.log(`\n${formatHeadToHead(headToHead)}`);
   if (kdf) console.log(`\n${kdfLine(kdf)}`);
+  if (bulkCeiling) console.log(bulkCeilingLine(bulkCeiling));
   console.log('');
   for (const c of comparisons) console.log(`${c.label}: ${c.on} vs ${c.off} ${c.unit}`);
   for (const row of scaling) {

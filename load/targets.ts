@@ -10,6 +10,8 @@
  * Absolute figures left: bulk rows/s (the issue's own figure), the cache hit ratios (whether the
  * cache works, not how fast), the rate limit's bucket arithmetic and 'no errors'.
  */
+
+import type { BulkCeiling } from './bulk-ceiling.js';
 import type { HeadToHeadRow } from './head-to-head.js';
 import type { KdfFigures } from './kdf.js';
 import type { Measurement } from './measure.js';
@@ -184,6 +186,11 @@ export const TARGETS = {
     value: 50_000,
     reason: "the issue's figure: 1,000-row createExpenses batches at 4 connections",
   },
+  bulkCeiling: {
+    value: 0.6,
+    reason:
+      'the same statement sent straight to Postgres is the ceiling; the gateway reads a 100 KB JSON body and coerces 1,000 inputs on the same cores',
+  },
   hitRatio: { value: 0.7, reason: 'a repeated read is served from the cache' },
 } as const;
 
@@ -222,6 +229,23 @@ export const rowsPerSecAtLeast = (target: Target = TARGETS.bulkRowsPerSec): Thre
     if (m.requests === 0) return EMPTY;
     const actual = m.extra?.rowsPerSec ?? 0;
     return { passed: actual >= target.value, actual: `${thousands(actual)} rows/s` };
+  },
+});
+
+/** Rows/s ≥ value × the insert statement's own rate on Postgres (load/bulk-ceiling.ts). */
+export const bulkCeilingShare = (
+  ceiling: BulkCeiling,
+  target: Target = TARGETS.bulkCeiling,
+): Threshold => ({
+  label: `>= ${target.value} × the insert statement alone on Postgres (${thousands(ceiling.rowsPerSec)} rows/s)`,
+  check: (m) => {
+    if (m.requests === 0) return EMPTY;
+    const actual = m.extra?.rowsPerSec ?? 0;
+    const share = actual / ceiling.rowsPerSec;
+    return {
+      passed: share >= target.value,
+      actual: `${thousands(actual)} rows/s = ${share.toFixed(3)} × ceiling`,
+    };
   },
 });
 

@@ -5,7 +5,7 @@
  * the marks are new rows: one user's concurrent writes share no row and send no NOTIFY, so their
  * commits do not queue behind each other. Nudge the process's outbox relay afterwards.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { markDaysDirtySql } from '../db/queries/daily-metrics.js';
 import { insertExpensesSql, type NewExpense } from '../db/queries/expenses.js';
@@ -14,19 +14,19 @@ import { outboxJobsSql } from './outbox.js';
 import { taskOptions } from './payloads.js';
 import { rollupJobs } from './rollups.js';
 
-/** Inserts `rows` of one user with their jobs; the rows come back in input order. */
-export async function insertExpensesWithJobs(
-  db: Executor,
+/**
+ * The one statement that inserts `rows` of one user with their jobs (also timed on its own by
+ * the load suite, as the ceiling a gateway's bulk inserts cannot pass).
+ */
+export function expenseInsertsSql(
   userId: number,
   rows: readonly NewExpense[],
   debounceMs: number,
-): Promise<ExpenseRow[]> {
-  if (rows.length === 0) return [];
-  if (rows.some((row) => row.userId !== userId)) throw new Error('rows of another user');
+): SQL {
   const days = [...new Set(rows.map((row) => row.expenseDate))];
   const suggest = taskOptions.suggest_category;
   // Data-modifying WITH clauses run whether or not the final SELECT reads them.
-  const inserted = await db.execute<ExpenseRow>(sql`
+  return sql`
     with inserted as (${insertExpensesSql(rows)}),
     dirty as (${markDaysDirtySql(userId, days)}),
     suggestions as (
@@ -39,7 +39,19 @@ export async function insertExpensesWithJobs(
         'job_key', 'suggest_category:' || i.id)
       from inserted i where i."categorySource" = 'PENDING'),
     rollups as (${outboxJobsSql(rollupJobs(userId, days, debounceMs))})
-    select i.* from inserted i`);
+    select i.* from inserted i`;
+}
+
+/** Inserts `rows` of one user with their jobs; the rows come back in input order. */
+export async function insertExpensesWithJobs(
+  db: Executor,
+  userId: number,
+  rows: readonly NewExpense[],
+  debounceMs: number,
+): Promise<ExpenseRow[]> {
+  if (rows.length === 0) return [];
+  if (rows.some((row) => row.userId !== userId)) throw new Error('rows of another user');
+  const inserted = await db.execute<ExpenseRow>(expenseInsertsSql(userId, rows, debounceMs));
   // Identity values follow input order (insertExpensesSql inserts by the input ordinal).
   return [...inserted].sort((a, b) => a.id - b.id);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BulkCeiling } from '../../load/bulk-ceiling.js';
 import {
   formatHeadToHead,
   type HeadToHead,
@@ -11,6 +12,7 @@ import type { KdfFigures } from '../../load/kdf.js';
 import type { Measurement } from '../../load/measure.js';
 import { HELP, parseLoadArgs } from '../../load/options.js';
 import {
+  bulkCeilingShare,
   fractionOf,
   headToHeadVerdicts,
   kdfLatency,
@@ -163,12 +165,20 @@ describe('the thresholds', () => {
       ceilingPerSec: 74,
       parameters: 'scrypt N=16384 r=8 p=1',
     };
+    const ceiling: BulkCeiling = {
+      rows: 1000,
+      connections: 4,
+      seconds: 3,
+      statementsPerSec: 40,
+      rowsPerSec: 40_000,
+    };
     for (const threshold of [
       noErrors,
       sqlAtMost({ value: 0, reason: '' }),
       fractionOf({ value: 0, reason: '' }, floor, 'floor'),
       kdfThroughput(kdf),
       kdfLatency(kdf),
+      bulkCeilingShare(ceiling),
     ]) {
       expect(threshold.check(empty)).toEqual({ passed: false, actual: '0 requests completed' });
     }
@@ -197,6 +207,22 @@ describe('the thresholds', () => {
     expect(kdfThroughput(kdf).check(measurement('s', { reqPerSec: 63 })).passed).toBe(false);
     expect(kdfLatency(kdf).check(measurement('s', { p50: 30 })).passed).toBe(true);
     expect(kdfLatency(kdf).check(measurement('s', { p50: 30.1 })).passed).toBe(false);
+  });
+
+  it('judges bulk inserts by rows/s against the statement alone on Postgres', () => {
+    const ceiling: BulkCeiling = {
+      rows: 1000,
+      connections: 4,
+      seconds: 3,
+      statementsPerSec: 40,
+      rowsPerSec: 40_000,
+    };
+    const bulk = (rowsPerSec: number) => measurement('bulk', { extra: { rowsPerSec } });
+    expect(bulkCeilingShare(ceiling).check(bulk(24_000))).toEqual({
+      passed: true,
+      actual: '24,000 rows/s = 0.600 × ceiling',
+    });
+    expect(bulkCeilingShare(ceiling).check(bulk(23_999)).passed).toBe(false);
   });
 
   it('asks 1.5× the peer of the dashboard and the fan-out, 1× of the rest', () => {
