@@ -35,6 +35,7 @@ import { useRateLimit } from './graphql/rate-limit.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
 import { useTracing } from './graphql/tracing.js';
+import { useVariablesGuard } from './graphql/variables-guard.js';
 import { createChatWebhook } from './http/chat-webhook.js';
 import { useCompression } from './http/compression.js';
 import { useExportDownload } from './http/export-download.js';
@@ -226,6 +227,8 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         metrics,
       ),
       useExportDownload({ db: routeDb, authenticate, metrics }),
+      // The first params hook: nothing after it walks a client's variables unbounded.
+      useVariablesGuard(),
       // Before the response cache, which keys on the query text this fills in.
       usePersistedOperations(resolvePersisted),
       ...(responseCache ? [responseCache.plugin] : []),

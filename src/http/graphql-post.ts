@@ -22,6 +22,7 @@ import type {
   Lookup,
   ResponseCache,
 } from '../graphql/response-cache.js';
+import { variablesProblem } from '../graphql/variables-guard.js';
 import type { Metrics } from '../metrics.js';
 import {
   addVary,
@@ -183,6 +184,10 @@ export function createGraphqlPost(options: GraphqlPostOptions) {
     let params: Params | undefined;
     try {
       params = asParams(JSON.parse(raw.toString('utf8')));
+      // Too many values: yoga's own guard answers (graphql/variables-guard.ts).
+      if (params && (variablesProblem(params.variables) ?? variablesProblem(params.extensions))) {
+        return false;
+      }
       if (params) {
         const resolved = options.resolvePersisted(params);
         params = resolved instanceof Promise ? await resolved : resolved;

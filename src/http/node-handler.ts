@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { jsonNestsDeeperThan, tooDeepMessage } from '../graphql/variables-guard.js';
 import type { Metrics } from '../metrics.js';
 import type { createGraphqlPost } from './graphql-post.js';
 
@@ -42,6 +43,42 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Whether a body nests JSON too deep to be parsed at all (graphql/variables-guard.ts): JSON
+ * bodies as they are, form bodies by their JSON fields. Checked before anything parses it.
+ */
+function nestsTooDeep(req: IncomingMessage, body: Buffer): boolean {
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('json')) return jsonNestsDeeperThan(body);
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    const form = new URLSearchParams(body.toString('utf8'));
+    return ['variables', 'extensions'].some((name) => {
+      const value = form.get(name);
+      return value !== null && jsonNestsDeeperThan(value);
+    });
+  }
+  return false;
+}
+
+function refuse(
+  options: NodeHandlerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  message: string,
+  /** The body was not read to its end: the connection ends with this answer. */
+  close: boolean,
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
+  // Known paths only as labels, so scanners cannot grow the series without bound.
+  const route = req.url === '/graphql' || req.url === '/webhooks/chat' ? req.url : 'other';
+  options.metrics.httpRequests.inc({ route, status });
 }
 
 function toHeaders(req: IncomingMessage): Headers {
@@ -81,25 +118,18 @@ async function handlePost(options: NodeHandlerOptions, req: IncomingMessage, res
     body = await readBody(req, options.maxBodyBytes);
   } catch (error) {
     const tooLarge = error instanceof BodyTooLargeError;
-    res.writeHead(tooLarge ? 413 : 400, {
-      'content-type': 'application/json',
-      connection: 'close',
-    });
-    res.end(
-      JSON.stringify({
-        errors: [
-          {
-            message: tooLarge
-              ? `Request body over ${options.maxBodyBytes} bytes`
-              : 'Unreadable request body',
-            extensions: { code: 'BAD_USER_INPUT' },
-          },
-        ],
-      }),
+    refuse(
+      options,
+      req,
+      res,
+      tooLarge ? 413 : 400,
+      tooLarge ? `Request body over ${options.maxBodyBytes} bytes` : 'Unreadable request body',
+      true,
     );
-    // Known paths only as labels, so scanners cannot grow the series without bound.
-    const route = req.url === '/graphql' || req.url === '/webhooks/chat' ? req.url : 'other';
-    options.metrics.httpRequests.inc({ route, status: tooLarge ? 413 : 400 });
+    return;
+  }
+  if (nestsTooDeep(req, body)) {
+    refuse(options, req, res, 400, tooDeepMessage, false);
     return;
   }
   const lean =

@@ -1,0 +1,89 @@
+/**
+ * Bounds on the shape of what a client sends as `variables` and `extensions`, checked before
+ * anything walks them (the persisted-query resolver, the response cache's key, the rate limiter,
+ * graphql's coercion). Every one of those recurses; a few hundred KB of `[[[[…]]]]` nested
+ * 200,000 deep overflowed the stack after a second of blocked event loop, and V8's own
+ * JSON.parse spends ~170 ms on such a body, so raw JSON is measured before it is parsed too.
+ *
+ * The API's deepest real input is a few levels (`input.expenses[i].amount`); the limits leave
+ * room for clients that wrap more, and refuse only what no operation could use.
+ */
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/** Objects and arrays inside one another, counting the outermost. */
+export const MAX_JSON_DEPTH = 32;
+/** Values (scalars, objects, arrays) in `variables`: a 1,000-row bulk input is about 8,000. */
+export const MAX_VARIABLE_VALUES = 50_000;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether JSON text nests objects and arrays deeper than `max`, read in one pass without
+ * parsing (brackets inside strings do not count). Malformed text is left to the parser.
+ */
+export function jsonNestsDeeperThan(text: Buffer | string, max = MAX_JSON_DEPTH): boolean {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** What is wrong with a parsed `variables` (or `extensions`) value, or undefined. */
+export function variablesProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  // Iterative: the point is not to recurse on what a client sent.
+  const stack: [unknown, number][] = [[value, 1]];
+  let seen = 0;
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (++seen > MAX_VARIABLE_VALUES) {
+      return `Variables hold more than ${MAX_VARIABLE_VALUES} values`;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) return `Variables nest deeper than ${MAX_JSON_DEPTH} levels`;
+    const items = Array.isArray(current) ? current : Object.values(current);
+    for (const item of items) stack.push([item, depth + 1]);
+  }
+  return undefined;
+}
+
+export const tooDeepMessage = `Request JSON nests deeper than ${MAX_JSON_DEPTH} levels`;
+
+export function badShape(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
+}
+
+/**
+ * The same bounds for every request yoga parses (GET query strings, form bodies, in-process
+ * `yoga.fetch` callers), as its first params hook: a throw there ends the request before the
+ * hooks after it run.
+ */
+export function useVariablesGuard(): Plugin {
+  return {
+    onParams({ params }) {
+      const problem = variablesProblem(params.variables) ?? variablesProblem(params.extensions);
+      if (problem) throw badShape(problem);
+    },
+  };
+}

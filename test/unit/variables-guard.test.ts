@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import {
+  jsonNestsDeeperThan,
+  MAX_JSON_DEPTH,
+  variablesProblem,
+} from '../../src/graphql/variables-guard.js';
+
+const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+describe('the JSON depth scan', () => {
+  it('counts objects and arrays, up to the limit and not past it', () => {
+    expect(jsonNestsDeeperThan(nested(MAX_JSON_DEPTH))).toBe(false);
+    expect(jsonNestsDeeperThan(nested(MAX_JSON_DEPTH + 1))).toBe(true);
+    expect(jsonNestsDeeperThan(`{"a":{"b":[{"c":1}]}}`, 3)).toBe(true);
+    expect(jsonNestsDeeperThan(`{"a":{"b":[{"c":1}]}}`, 4)).toBe(false);
+  });
+
+  it('skips brackets inside strings, escaped quotes included', () => {
+    expect(jsonNestsDeeperThan(JSON.stringify({ a: nested(100) }), 1)).toBe(false);
+    expect(jsonNestsDeeperThan(JSON.stringify({ a: `\\"${nested(100)}` }), 1)).toBe(false);
+    // An escaped backslash ends before the quote, which then closes the string.
+    expect(jsonNestsDeeperThan(`{"a":"\\\\",${nested(3).slice(0, 3)}`, 3)).toBe(true);
+  });
+});
+
+describe('the parsed variables check', () => {
+  it('passes ordinary inputs and refuses depth and size past the limits', () => {
+    expect(variablesProblem({ input: { expenses: [{ amount: '1.00' }] } })).toBeUndefined();
+    expect(variablesProblem(undefined)).toBeUndefined();
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(variablesProblem({ x: deep })).toMatch(/deeper than 32/);
+    expect(variablesProblem({ x: new Array(60_000).fill(0) })).toMatch(/more than 50000/);
+  });
+});
