@@ -22,6 +22,7 @@ import {
   type GraphQLSchema,
   getNamedType,
   getOperationAST,
+  isAbstractType,
   parse,
   print,
   TypeInfo,
@@ -95,17 +96,35 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Fields whose value never changes for an object, whatever its type. */
+const IDENTITY_FIELDS = new Set(['id', '__typename']);
+
+/**
+ * The TTL of a document's answers: the lowest of the types it selects, by the types the schema
+ * says each field can be read from and can return, never by what an answer happens to hold
+ * (`node(id:) { ... on Export { state } }` reads `state` from an Export even when the client
+ * leaves out `__typename`). A field read on an interface (`Node`) may come from any type that
+ * implements it, so it takes the lowest TTL among them; identity fields are the same on all.
+ */
 function ttlOf(schema: GraphQLSchema, document: DocumentNode, maxTtl: number): number {
   let ttl = maxTtl;
+  const lower = (name: string) => {
+    const typeTtl = TYPE_TTL_SECONDS[name];
+    if (typeTtl !== undefined && typeTtl < ttl) ttl = typeTtl;
+  };
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
-      Field() {
+      Field(node) {
         const type = typeInfo.getType();
-        const name = type ? getNamedType(type).name : undefined;
-        const typeTtl = name ? TYPE_TTL_SECONDS[name] : undefined;
-        if (typeTtl !== undefined && typeTtl < ttl) ttl = typeTtl;
+        if (type) lower(getNamedType(type).name);
+        const parent = typeInfo.getParentType();
+        if (!parent) return;
+        lower(parent.name);
+        if (isAbstractType(parent) && !IDENTITY_FIELDS.has(node.name.value)) {
+          for (const possible of schema.getPossibleTypes(parent)) lower(possible.name);
+        }
       },
     }),
   );

@@ -305,6 +305,48 @@ describe('read-your-writes after every mutation, on both instances', () => {
 });
 
 describe('entity cache', () => {
+  it('never caches a Job or Export read through node(id), with or without __typename', async () => {
+    const { token } = await signUp();
+    const requested = await a.gql(
+      'mutation { requestExport(input: { format: CSV }) { export { id } } }',
+      {},
+      token,
+    );
+    const exportId = requested.body.data.requestExport.export.id as string;
+    const submitted = await a.gql(
+      'mutation { submitChatMessage(input: { text: "lunch 12.50" }) { job { id } } }',
+      {},
+      token,
+    );
+    const jobId = submitted.body.data.submitChatMessage.job.id as string;
+    const polls = [
+      [exportId, 'query P($id: ID!) { node(id: $id) { ... on Export { state rowCount } } }'],
+      [exportId, 'query P($id: ID!) { node(id: $id) { __typename ... on Export { state } } }'],
+      [exportId, 'fragment F on Export { state } query P($id: ID!) { node(id: $id) { ...F } }'],
+      [jobId, 'query P($id: ID!) { nodes(ids: [$id]) { ... on Job { state result } } }'],
+    ] as const;
+    for (const [id, query] of polls) {
+      for (let i = 0; i < 3; i++) {
+        const poll = await a.gql(query, { id }, token);
+        expect(poll.body.errors).toBeUndefined();
+        expect(poll.cache, query).not.toBe('HIT');
+      }
+    }
+    // Other node reads stay cached, identity fields of any type too.
+    const { body } = await a.gql(DASHBOARD, {}, token);
+    expect(body.errors).toBeUndefined();
+    for (const query of [
+      'query P($id: ID!) { node(id: $id) { __typename id } }',
+      'query P($id: ID!) { node(id: $id) { __typename ... on Category { name } } }',
+    ]) {
+      const id = query.includes('Category')
+        ? ((await a.gql(CATEGORIES, {}, token)).body.data.viewer.categories.nodes[0].id as string)
+        : exportId;
+      await a.gql(query, { id }, token);
+      expect((await a.gql(query, { id }, token)).cache, query).toBe('HIT');
+    }
+  });
+
   it('serves users and categories from the cache on later requests', async () => {
     const { token } = await signUp();
     const cold = await a.gql(
