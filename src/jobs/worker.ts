@@ -24,8 +24,9 @@ import type { JobRuntime } from './runtime.js';
 import { taskDefinitions } from './task-list.js';
 
 export interface Worker {
-  readonly runner: Runner;
   readonly utils: WorkerUtils;
+  /** Runners started so far: 1, plus one per restart after a fatal runner error. */
+  readonly starts: number;
   /** Stops taking jobs and waits (up to the shutdown timeout) for running ones. */
   stop(): Promise<void>;
 }
@@ -52,16 +53,9 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
   pgPool.on('error', lost);
   pgPool.on('connect', (client) => client.on('error', lost));
   const utils = await makeWorkerUtils({ pgPool, logger });
-  // Jobs are locked by their pool's id (and workers have ids too): heartbeat them all. The
-  // listeners go on before run() so that the pool's creation is seen.
+  // Jobs are locked by their pool's id (and workers have ids too): heartbeat them all.
   const lockerIds = new Set<string>();
-  const events: WorkerEvents = new EventEmitter();
-  events.on('pool:create', ({ workerPool }) => lockerIds.add(workerPool.id));
-  events.on('pool:release', ({ workerPool }) => lockerIds.delete(workerPool.id));
-  events.on('worker:create', ({ worker }) => lockerIds.add(worker.workerId));
-  events.on('worker:release', ({ worker }) => lockerIds.delete(worker.workerId));
-  const runner = await run({
-    events,
+  const runnerOptions = {
     pgPool,
     concurrency: config.worker.concurrency,
     pollInterval: config.worker.pollIntervalMs,
@@ -69,7 +63,108 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
     logger,
     taskList: createTaskList(runtime),
     parsedCronItems: parseCrontab(readFileSync(crontabFile, 'utf8')),
-  });
+    // Unbatched, graphile-worker 0.17 records each job's outcome in a promise nobody awaits: a
+    // connection lost at that moment (a Postgres restart) is an unhandled rejection, which
+    // exits Node. Batched (delay 0: the same tick's outcomes together), a failure reaches the
+    // pool, which shuts down, and the runner is started again below.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  };
+
+  // graphile-worker ends its runner when it loses Postgres while jobs run (ECONNRESET, 57P01,
+  // ECONNREFUSED while recording outcomes or fetching jobs), and its promise rejects; a pool
+  // whose workers died can also hang in its shutdown while Postgres is away. Nothing may exit
+  // the process or stop the jobs for a database outage: a runner that reports a fatal error
+  // gets a bounded time to stop, is then killed and, failing that, abandoned, and a new one is
+  // started after a pause that grows while Postgres stays away. The jobs an old runner held
+  // are freed by the sweeper below once its heartbeat goes stale, as a crashed worker's are.
+  let runner: Runner | undefined;
+  const lockers = new Map<Runner, Set<string>>();
+  let starts = 0;
+  let stopping: Promise<void> | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const RESTART_MIN_MS = 250;
+  const RESTART_MAX_MS = 10_000;
+  /** How long a runner that reported a fatal error may take to stop, then to die when killed. */
+  const STOP_BOUND_MS = 5_000;
+  let restartDelay = RESTART_MIN_MS;
+
+  async function startRunner(): Promise<void> {
+    // Events of its own per runner: an abandoned runner's late events concern nobody.
+    const events: WorkerEvents = new EventEmitter();
+    const mine = new Set<string>();
+    const add = (id: string) => {
+      mine.add(id);
+      lockerIds.add(id);
+    };
+    const remove = (id: string) => {
+      mine.delete(id);
+      lockerIds.delete(id);
+    };
+    events.on('pool:create', ({ workerPool }) => add(workerPool.id));
+    events.on('pool:release', ({ workerPool }) => remove(workerPool.id));
+    events.on('worker:create', ({ worker }) => add(worker.workerId));
+    events.on('worker:release', ({ worker }) => remove(worker.workerId));
+    let fatal = false;
+    let started: Runner | undefined;
+    const onFatal = () => {
+      if (fatal || stopping) return;
+      fatal = true;
+      setTimeout(() => {
+        if (!started || runner !== started || stopping) return;
+        log.warn('job runner did not stop after a fatal error; killing it');
+        started.kill().catch(() => {});
+        setTimeout(() => {
+          if (runner === started) supervise(started, new Error('job runner stuck; abandoned'));
+        }, STOP_BOUND_MS);
+      }, STOP_BOUND_MS);
+    };
+    // The timers above are not unref'd: while a runner dies, they may be all that keeps a
+    // worker-only process alive.
+    events.on('pool:fatalError', onFatal);
+    events.on('worker:fatalError', onFatal);
+    const instance = await run({ ...runnerOptions, events });
+    started = instance;
+    runner = instance;
+    starts++;
+    // Once it is over (stopped, killed or abandoned), its ids get no more heartbeats: whatever
+    // it still holds goes stale and is swept.
+    lockers.set(instance, mine);
+    instance.promise.then(
+      () => supervise(instance, undefined),
+      (error: unknown) => supervise(instance, error),
+    );
+  }
+
+  function supervise(ended: Runner | undefined, error: unknown) {
+    if (ended !== runner) return;
+    runner = undefined;
+    if (ended) {
+      for (const id of lockers.get(ended) ?? []) lockerIds.delete(id);
+      lockers.delete(ended);
+    }
+    if (stopping) return;
+    log.error(
+      { err: error instanceof Error ? error.message : String(error), retryInMs: restartDelay },
+      'job runner stopped; starting it again',
+    );
+    // Not unref'd: in a worker-only process this timer is what keeps it alive meanwhile.
+    restartTimer = setTimeout(restart, restartDelay);
+    restartDelay = Math.min(restartDelay * 2, RESTART_MAX_MS);
+  }
+
+  function restart() {
+    restartTimer = undefined;
+    if (stopping) return;
+    startRunner().then(
+      () => {
+        restartDelay = RESTART_MIN_MS;
+        log.info({ starts }, 'job runner started again');
+      },
+      (error: unknown) => supervise(undefined, error),
+    );
+  }
+
+  await startRunner();
 
   async function heartbeat() {
     if (lockerIds.size === 0) return;
@@ -80,10 +175,21 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
   }
 
   async function sweep() {
+    const staleAfter = sql`make_interval(secs => ${config.worker.staleAfterMs / 1000})`;
+    // Stale heartbeats, and lockers that never got one written (a runner started and lost
+    // during a Postgres outage): a job locked that long by nobody alive is orphaned.
     const stale = await runtime.db.execute<{ worker_id: string }>(sql`
-      delete from worker_heartbeats
-      where last_seen < now() - make_interval(secs => ${config.worker.staleAfterMs / 1000})
-      returning worker_id`);
+      with stale as (
+        delete from worker_heartbeats where last_seen < now() - ${staleAfter}
+        returning worker_id
+      )
+      select worker_id from stale
+      union
+      select distinct j.locked_by from graphile_worker.jobs j
+      where j.locked_by is not null and j.locked_at < now() - ${staleAfter}
+        and not exists (
+          select 1 from worker_heartbeats h
+          where h.worker_id = j.locked_by and h.last_seen >= now() - ${staleAfter})`);
     const ids = stale.map((row) => row.worker_id).filter((id) => !lockerIds.has(id));
     if (ids.length > 0) {
       await utils.forceUnlockWorkers(ids);
@@ -103,14 +209,16 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
   const timer = setInterval(tick, config.worker.heartbeatMs);
   timer.unref();
 
-  let stopping: Promise<void> | undefined;
   return {
-    runner,
     utils,
+    get starts() {
+      return starts;
+    },
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
-        const stopped = runner.stop();
+        clearTimeout(restartTimer);
+        const stopped = runner?.stop() ?? Promise.resolve();
         // Jobs still running after the bound are abandoned; the sweeper frees them elsewhere.
         const bound = new Promise<void>((resolve) =>
           setTimeout(resolve, config.worker.shutdownTimeoutMs).unref(),

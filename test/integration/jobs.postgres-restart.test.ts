@@ -13,6 +13,7 @@ import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
 let pg: EmbeddedPostgres | undefined;
 let worker: WorkerProcess | undefined;
 let dir: string | undefined;
+let url: string | undefined;
 
 afterAll(async () => {
   if (worker && worker.child.exitCode === null) {
@@ -41,20 +42,24 @@ describe('Postgres restarting under a running worker', () => {
     await pg.initialise();
     await pg.start();
     await pg.createDatabase('restart');
-    const url = `postgres://postgres:postgres@127.0.0.1:${port}/restart`;
-    await runMigrations(url);
+    const database = `postgres://postgres:postgres@127.0.0.1:${port}/restart`;
+    url = database;
+    await runMigrations(database);
     const enqueueAndWait = async (n: number) => {
-      await withSql(url, (sql) => sql`select graphile_worker.add_job('prune_jobs', '{}'::json)`);
+      await withSql(
+        database,
+        (sql) => sql`select graphile_worker.add_job('prune_jobs', '{}'::json)`,
+      );
       await eventually(
         async () =>
-          withSql(url, async (sql) => {
+          withSql(database, async (sql) => {
             const [row] = await sql`select count(*)::int as left from graphile_worker.jobs`;
             return row?.left === 0 ? n : undefined;
           }),
         30_000,
       );
     };
-    worker = spawnWorker(url, { WORKER_POLL_INTERVAL_MS: '200' });
+    worker = spawnWorker(database, { WORKER_POLL_INTERVAL_MS: '200' });
     await enqueueAndWait(1);
 
     await pg.stop();
@@ -64,4 +69,33 @@ describe('Postgres restarting under a running worker', () => {
     await enqueueAndWait(2);
     expect(worker.child.exitCode).toBeNull(); // it rode out the outage
   }, 120_000);
+
+  it('a busy worker rides out restarts while it records job outcomes, and finishes every job', async () => {
+    if (!pg || !url) throw new Error('the first test starts Postgres');
+    const server = pg;
+    const jobsLeft = () =>
+      withSql(url as string, async (sql) => {
+        const [row] = await sql`select count(*)::int as left from graphile_worker.jobs`;
+        return row?.left as number;
+      });
+    await withSql(
+      url,
+      (sql) => sql`select graphile_worker.add_jobs(array(
+        select ('prune_jobs', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec
+        from generate_series(1, 5000)))`,
+    );
+    // Restart while jobs are being taken and completed: each time only once the worker has
+    // made progress since the last restart (it came back and went on).
+    let previous = 5000;
+    for (let i = 0; i < 4 && previous > 0; i++) {
+      previous = await eventually(async () => {
+        const left = await jobsLeft();
+        return left < previous ? left : undefined;
+      }, 60_000);
+      await server.stop();
+      await server.start();
+    }
+    await eventually(async () => ((await jobsLeft()) === 0 ? true : undefined), 90_000);
+    expect(worker?.child.exitCode).toBeNull();
+  }, 180_000);
 });
