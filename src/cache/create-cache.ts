@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { CacheMetrics } from '../metrics.js';
 import { createEntityCache, type EntityCache, type EntityType } from './entities.js';
 import { cacheNamespace } from './namespace.js';
-import { type CacheStore, createCacheStore } from './store.js';
+import { type CacheStore, createCacheStore, type Epoch } from './store.js';
 import { createVersions, type Versions } from './versions.js';
 
 export interface Cache {
@@ -28,7 +28,10 @@ export async function createCache(
   deps: { pool: Pool; redis: RedisClientType | undefined; metrics: CacheMetrics; log: Logger },
 ): Promise<Cache> {
   const namespace = await cacheNamespace(deps.pool, config.namespace);
+  // Unset until the invalidation channel is live (versions.ts); the store waits for it.
+  const epoch: Epoch = { current: undefined, generation: 0 };
   const store = createCacheStore({
+    epoch,
     l1MaxEntries: config.l1MaxEntries,
     l1MaxBytes: config.l1MaxBytes,
     redisTimeoutMs: config.redisTimeoutMs,
@@ -38,6 +41,7 @@ export async function createCache(
   });
   const versions = await createVersions({
     namespace,
+    epoch,
     redis: deps.redis,
     store,
     timeoutMs: config.redisTimeoutMs,

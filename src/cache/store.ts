@@ -16,6 +16,19 @@ import type { CacheMetrics } from '../metrics.js';
 
 export type CacheKind = 'response' | 'entity' | 'document';
 
+/**
+ * Which Redis the shared cache talks to: its server's run id, which changes whenever Redis
+ * restarts (its data then lost, or rolled back to a snapshot, with or without persistence).
+ * Every L2 key carries it, so entries and versions of an earlier Redis life are never read
+ * again. Unset while the invalidation channel is down or not yet re-established: instances
+ * cannot hear each other's writes then, so nothing is read from or written to either level
+ * (cache/versions.ts sets it). `generation` counts the changes, for reads that span one.
+ */
+export interface Epoch {
+  current: string | undefined;
+  generation: number;
+}
+
 export interface CacheStore {
   /** L1 only, synchronous: the hot path of the response cache. */
   getLocal<T>(key: string, kind: CacheKind, countMiss?: boolean): T | undefined;
@@ -41,6 +54,8 @@ export interface CacheStoreOptions {
   readonly l1MaxBytes: number;
   readonly redisTimeoutMs: number;
   readonly redis: RedisClientType | undefined;
+  /** Required with `redis`: the epoch its keys are in. */
+  readonly epoch?: Epoch;
   readonly metrics: CacheMetrics;
   readonly log: Logger;
 }
@@ -102,15 +117,25 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   // Keyv re-emits store errors; each failing call is already counted where it is awaited.
   l2?.on('error', () => {});
   const timeout = options.redisTimeoutMs;
+  const epoch: Epoch = options.epoch ?? { current: 'local', generation: 0 };
+  /** Whether the cache may be used now (always, without Redis). */
+  const usable = () => !l2 || epoch.current !== undefined;
+  const l2Key = (key: string) => `${key}#${epoch.current}`;
 
   function putLocal(key: string, value: unknown, ttlMs: number, sizeBytes = 256) {
     l1.set(key, { value }, { ttl: ttlMs, size: Math.max(1, sizeBytes) });
   }
 
   async function fromL2<T>(keys: readonly string[], kind: CacheKind, ttlMs: number) {
-    if (!l2 || keys.length === 0) return keys.map(() => undefined);
+    if (!l2 || keys.length === 0 || !usable()) return keys.map(() => undefined);
+    const generation = epoch.generation;
     try {
-      const values = (await withTimeout(l2.getMany<T>([...keys]), timeout)) as (T | undefined)[];
+      const values = (await withTimeout(l2.getMany<T>(keys.map(l2Key)), timeout)) as (
+        | T
+        | undefined
+      )[];
+      // Redis changed meanwhile: what was read belongs to its earlier life.
+      if (epoch.generation !== generation) return keys.map(() => undefined);
       return keys.map((key, i) => {
         const value = values[i];
         if (value === undefined || value === null) {
@@ -130,6 +155,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   const store: CacheStore = {
     shared: l2 !== undefined,
     getLocal<T>(key: string, kind: CacheKind, countMiss = true) {
+      if (!usable()) return undefined;
       const entry = l1.get(key);
       if (entry === undefined) {
         if (countMiss) metrics.misses.inc({ level: 'l1', kind });
@@ -152,20 +178,22 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       return values.map((value) => (value === undefined ? remote[next++] : value));
     },
     set(key, value, ttlMs, kind, sizeBytes) {
+      if (!usable()) return;
       putLocal(key, value, ttlMs, sizeBytes);
       metrics.sets.inc({ level: 'l1', kind });
       if (!l2) return;
-      withTimeout(l2.set(key, value, ttlMs), timeout).then(
+      withTimeout(l2.set(l2Key(key), value, ttlMs), timeout).then(
         () => metrics.sets.inc({ level: 'l2', kind }),
         (error) => report('set', error),
       );
     },
     setMany(entries, ttlMs, kind) {
+      if (!usable()) return;
       for (const [key, value] of entries) putLocal(key, value, ttlMs);
       metrics.sets.inc({ level: 'l1', kind }, entries.length);
       if (!l2 || entries.length === 0) return;
       withTimeout(
-        l2.setMany(entries.map(([key, value]) => ({ key, value, ttl: ttlMs }))),
+        l2.setMany(entries.map(([key, value]) => ({ key: l2Key(key), value, ttl: ttlMs }))),
         timeout,
       ).then(
         () => metrics.sets.inc({ level: 'l2', kind }, entries.length),
@@ -174,9 +202,9 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     },
     async delete(keys, deleteTimeoutMs = timeout) {
       store.evictLocal(keys);
-      if (!l2 || keys.length === 0) return;
+      if (!l2 || keys.length === 0 || !usable()) return;
       try {
-        await withTimeout(l2.deleteMany([...keys]), deleteTimeoutMs);
+        await withTimeout(l2.deleteMany(keys.map(l2Key)), deleteTimeoutMs);
         metrics.evictions.inc({ level: 'l2' }, keys.length);
       } catch (error) {
         report('delete', error);

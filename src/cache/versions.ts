@@ -5,27 +5,35 @@
  *
  * Scopes: `user:<id>` (a user's own data), `global` (anything an admin can see). Versions live in
  * Redis (INCR) when it is configured, mirrored in L1; a bump is published on a Redis channel so
- * every instance updates its L1 mirror at once, and a subscriber that reconnects drops its
- * mirror (and L1), since it may have missed messages. Without Redis, versions are local.
+ * every instance updates its L1 mirror at once. Without Redis, versions are local.
+ *
+ * With Redis, the cache is trusted only while this instance hears the channel and knows which
+ * Redis it talks to (the epoch, store.ts): versions and entries are kept per Redis run id, so a
+ * Redis that restarts (empty, or back from a snapshot with older counters) can never hand out a
+ * version number some instance already used for other data. Until the channel is back and the
+ * epoch read again, and after any failed INCR or version read, nothing is served from or stored
+ * in either level; re-establishing it drops L1 and the mirrored versions, as messages may have
+ * been missed meanwhile.
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import type { CacheMetrics } from '../metrics.js';
-import { type CacheStore, withTimeout } from './store.js';
+import { type CacheStore, type Epoch, withTimeout } from './store.js';
 
 export interface Versions {
   /**
    * Applies every invalidation published before this call, by any instance: a PING on the
    * subscriber connection, whose reply Redis queues behind every message it has already
    * queued for us (one connection, in order), so once the PONG is here those messages have
-   * been handled. Call before trusting L1 for a request. One Redis round trip; bounded by the
-   * cache timeout (a slow or absent Redis leaves only the TTLs to bound staleness).
+   * been handled. Call before trusting L1 for a request. One Redis round trip, bounded by the
+   * cache timeout. False: the cache may not be used for this request (Redis down, slow, or
+   * the channel not re-established yet).
    */
-  sync(): Promise<void>;
-  /** The current version of a scope. */
-  current(scope: string): Promise<number>;
+  sync(): Promise<boolean>;
+  /** The current version of a scope; undefined when it cannot be known (do not use the cache). */
+  current(scope: string): Promise<number | undefined>;
   /** Bumps scopes, here and (through Redis) on every instance; resolves when done or timed out. */
   bump(scopes: readonly string[]): Promise<void>;
   /** Deletes entity keys here and on every instance. */
@@ -35,6 +43,8 @@ export interface Versions {
 
 interface Message {
   readonly from: string;
+  /** The Redis run id the versions belong to; messages of another epoch are ignored. */
+  readonly epoch?: string;
   readonly versions?: Record<string, number>;
   readonly evict?: string[];
 }
@@ -43,6 +53,8 @@ export interface VersionsOptions {
   readonly namespace: string;
   readonly redis: RedisClientType | undefined;
   readonly store: CacheStore;
+  /** Shared with the store: set here once the channel is live. */
+  readonly epoch: Epoch;
   readonly timeoutMs: number;
   readonly metrics: CacheMetrics;
   readonly log: Logger;
@@ -52,13 +64,13 @@ export interface VersionsOptions {
 const MIRROR_TTL_MS = 30_000;
 
 export async function createVersions(options: VersionsOptions): Promise<Versions> {
-  const { redis, namespace, store, metrics, timeoutMs } = options;
+  const { redis, namespace, store, metrics, timeoutMs, epoch, log } = options;
   // A lost read is a miss; a lost invalidation is a stale read elsewhere. Writes (INCR, PUBLISH)
   // therefore get a longer, still bounded, wait when Redis is slow (down, they fail at once).
   const writeTimeoutMs = Math.max(500, timeoutMs * 10);
   const instance = randomUUID();
   const channel = `${namespace}:invalidate`;
-  const versionKey = (scope: string) => `${namespace}:v:${scope}`;
+  const versionKey = (scope: string) => `${namespace}:v:${epoch.current}:${scope}`;
   const mirror = new LRUCache<string, number>({ max: 100_000, ttl: MIRROR_TTL_MS });
   /** Local floor per scope: a bump made here is never undone by an older remote read. */
   const floor = new Map<string, number>();
@@ -71,19 +83,75 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     floor.set(scope, next);
   }
 
+  if (!redis) {
+    epoch.current = 'local';
+    epoch.generation++;
+  }
+
   let subscriber: RedisClientType | undefined;
-  if (redis) {
-    subscriber = redis.duplicate();
-    subscriber.on('error', () => {});
-    // After a reconnect we may have missed bumps: forget what we knew and re-read from Redis.
-    let connectedBefore = false;
-    subscriber.on('ready', () => {
-      if (connectedBefore) {
+  let stopped = false;
+  let establishing: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  /** Stops using the cache here until the channel and the epoch are established again. */
+  function untrust(reason: string) {
+    if (stopped || epoch.current === undefined) return;
+    epoch.current = undefined;
+    epoch.generation++;
+    log.warn({ reason }, 'shared cache suspended until Redis is reachable again');
+    if (subscriber?.isReady) establish();
+  }
+
+  /**
+   * Once the subscriber is (re)connected: a PING (ordered after its re-subscription), the
+   * server's run id, then a clean slate (messages may have been missed), then trust.
+   */
+  function establish(): void {
+    if (!redis || !subscriber || stopped || establishing) return;
+    const client = subscriber;
+    establishing = (async () => {
+      try {
+        await withTimeout(client.ping(), writeTimeoutMs);
+        const info = await withTimeout(redis.info('server'), writeTimeoutMs);
+        const runId = /run_id:(\w+)/.exec(info)?.[1];
+        if (!runId) throw new Error('no run_id in INFO server');
+        if (!client.isReady) throw new Error('channel lost again');
+        const changed = runId !== lastRunId;
         mirror.clear();
         store.clearLocal();
-        options.log.info('cache invalidation channel reconnected; dropped local cache');
+        if (changed) floor.clear();
+        lastRunId = runId;
+        epoch.current = runId;
+        epoch.generation++;
+        if (connectedBefore) {
+          log.info({ redisRestarted: changed }, 'shared cache re-established; dropped local cache');
+        }
+        connectedBefore = true;
+      } catch (error) {
+        fail('establish');
+        if (!stopped) {
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(() => {
+            if (subscriber?.isReady && epoch.current === undefined) establish();
+          }, 500);
+          retryTimer.unref();
+        }
+        log.debug({ err: (error as Error).message }, 'shared cache not re-established yet');
+      } finally {
+        establishing = undefined;
       }
-      connectedBefore = true;
+    })();
+  }
+  let lastRunId: string | undefined;
+  let connectedBefore = false;
+
+  if (redis) {
+    subscriber = redis.duplicate();
+    subscriber.on('error', () => untrust('invalidation channel error'));
+    subscriber.on('reconnecting', () => untrust('invalidation channel reconnecting'));
+    subscriber.on('end', () => untrust('invalidation channel closed'));
+    subscriber.on('ready', () => {
+      if (connectedBefore) establish();
     });
     const listen = subscriber
       .connect()
@@ -95,7 +163,7 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
           } catch {
             return;
           }
-          if (message.from === instance) return;
+          if (message.from === instance || message.epoch !== epoch.current) return;
           for (const [scope, version] of Object.entries(message.versions ?? {})) {
             if (typeof version === 'number') raise(scope, version);
           }
@@ -103,17 +171,22 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
           metrics.invalidations.inc({ kind: 'remote' });
         }),
       )
-      .catch((error: Error) =>
-        options.log.warn({ err: error.message }, 'cache channel unavailable'),
-      );
+      .then(() => {
+        establish();
+        return establishing;
+      })
+      .catch((error: Error) => log.warn({ err: error.message }, 'cache channel unavailable'));
     await withTimeout(listen, 2000).catch(() => {});
   }
 
-  async function publish(message: Omit<Message, 'from'>) {
-    if (!redis) return;
+  async function publish(message: Omit<Message, 'from' | 'epoch'>) {
+    if (!redis || epoch.current === undefined) return;
     try {
       await withTimeout(
-        redis.publish(channel, JSON.stringify({ ...message, from: instance })),
+        redis.publish(
+          channel,
+          JSON.stringify({ ...message, from: instance, epoch: epoch.current }),
+        ),
         writeTimeoutMs,
       );
     } catch {
@@ -123,11 +196,15 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
 
   return {
     async sync() {
-      if (!subscriber?.isReady) return;
+      if (!redis) return true;
+      if (!subscriber?.isReady || epoch.current === undefined) return false;
+      const generation = epoch.generation;
       try {
         await withTimeout(subscriber.ping(), timeoutMs);
+        return epoch.generation === generation;
       } catch {
         fail('sync');
+        return false;
       }
     },
     async current(scope) {
@@ -135,13 +212,15 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
       if (known !== undefined) return known;
       let version = floor.get(scope) ?? 0;
       if (redis) {
+        if (epoch.current === undefined) return undefined;
+        const generation = epoch.generation;
         try {
           const stored = await withTimeout(redis.get(versionKey(scope)), timeoutMs);
+          if (epoch.generation !== generation) return undefined;
           version = Math.max(version, Number(stored ?? 0));
         } catch {
           fail('version');
-          // Not cached in the mirror: the next request asks Redis again.
-          return version;
+          return undefined;
         }
       }
       raise(scope, version);
@@ -151,18 +230,26 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
       const versions: Record<string, number> = {};
       for (const scope of scopes) {
         metrics.invalidations.inc({ kind: 'version' });
-        let next = (mirror.get(scope) ?? floor.get(scope) ?? 0) + 1;
-        if (redis) {
-          try {
-            next = Math.max(next, await withTimeout(redis.incr(versionKey(scope)), writeTimeoutMs));
-          } catch {
-            fail('bump');
-          }
+        if (!redis) {
+          const next = (mirror.get(scope) ?? floor.get(scope) ?? 0) + 1;
+          raise(scope, next);
+          versions[scope] = next;
+          continue;
         }
-        raise(scope, next);
-        versions[scope] = next;
+        // Suspended: nothing here is served from the cache, and re-establishing drops it all.
+        if (epoch.current === undefined) continue;
+        try {
+          // Only Redis hands out version numbers: one made up here could be reached later by
+          // another instance's INCR, for other data.
+          const next = await withTimeout(redis.incr(versionKey(scope)), writeTimeoutMs);
+          raise(scope, next);
+          versions[scope] = next;
+        } catch {
+          fail('bump');
+          untrust('a version bump did not reach Redis');
+        }
       }
-      await publish({ versions });
+      if (Object.keys(versions).length > 0) await publish({ versions });
     },
     async evict(keys) {
       metrics.invalidations.inc({ kind: 'entity' }, keys.length);
@@ -170,7 +257,12 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
       await publish({ evict: [...keys] });
     },
     async stop() {
-      if (subscriber?.isOpen) await subscriber.close().catch(() => subscriber?.destroy());
+      stopped = true;
+      clearTimeout(retryTimer);
+      // close() waits for Redis; one that is down gets the socket destroyed instead.
+      if (subscriber?.isOpen) {
+        await withTimeout(subscriber.close(), 1000).catch(() => subscriber?.destroy());
+      }
     },
   };
 }

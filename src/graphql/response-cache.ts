@@ -212,10 +212,13 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     return info || undefined;
   }
 
-  async function scopeOf(viewer: Viewer | null): Promise<string> {
+  /** The viewer's scope with its version; undefined when the version cannot be known now. */
+  async function scopeOf(viewer: Viewer | null): Promise<string | undefined> {
     if (!viewer) return 'anon:0';
-    if (viewer.role === 'admin') return `admin:${viewer.id}:${await versions.current('global')}`;
-    return `user:${viewer.id}:${await versions.current(`user:${viewer.id}`)}`;
+    const admin = viewer.role === 'admin';
+    const version = await versions.current(admin ? 'global' : `user:${viewer.id}`);
+    if (version === undefined) return undefined;
+    return `${admin ? 'admin' : 'user'}:${viewer.id}:${version}`;
   }
 
   async function prepare(request: CacheRequest): Promise<Lookup | undefined> {
@@ -223,21 +226,25 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     const info = documentInfo(request.query, request.operationName);
     if (!info) return undefined;
     // Every request (mutations too: they read categories) first applies invalidations that
-    // other instances have published.
-    await versions.sync();
+    // other instances have published; when that cannot be done, it does without the cache.
+    const synced = await versions.sync();
     let viewer: Viewer | null;
     try {
       viewer = await options.authenticate(request.authorization);
     } catch {
       return undefined; // the context reports the bad token
     }
-    if (info.operation !== 'query' || info.ttlSeconds <= 0) return { viewer, info, key: undefined };
+    if (!synced || info.operation !== 'query' || info.ttlSeconds <= 0) {
+      return { viewer, info, key: undefined };
+    }
+    const scope = await scopeOf(viewer);
+    if (scope === undefined) return { viewer, info, key: undefined };
     const hash = createHash('sha1')
       .update(
         `${info.normalized}\0${request.operationName ?? ''}\0${stableJson(request.variables ?? {})}`,
       )
       .digest('base64url');
-    return { viewer, info, key: `${options.namespace}:r:${await scopeOf(viewer)}:${hash}` };
+    return { viewer, info, key: `${options.namespace}:r:${scope}:${hash}` };
   }
 
   function reply(

@@ -24,7 +24,11 @@ async function reachable(port: number): Promise<boolean> {
   });
 }
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * `dir`: where Redis keeps its snapshot (`SAVE` writes it, a restart loads it), as a server with
+ * persistence would; without it the server keeps nothing across a restart.
+ */
+export async function startOwnRedis(options: { dir?: string } = {}): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -41,6 +45,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         'no',
         '--enable-debug-command',
         'yes',
+        ...(options.dir ? ['--dir', options.dir, '--dbfilename', 'dump.rdb'] : []),
       ],
       {
         stdio: 'ignore',

@@ -40,13 +40,14 @@ describe('Redis failures degrade, never fail', () => {
     expect((await app.gql(DASHBOARD, { n: 5 }, token)).cache).toBe('HIT');
 
     await redis.stop();
-    const errorsBefore = await counter(app.app, 'errors');
-    // Reads keep working, from L1 and from Postgres.
+    // Reads keep working, from Postgres: with the channel down no instance can hear another's
+    // writes, so nothing is served from (or stored in) the cache, not even L1.
     for (let i = 0; i < 5; i++) {
-      const res = await app.gql(DASHBOARD, { n: i + 10 }, token);
+      const res = await app.gql(DASHBOARD, { n: 5 }, token);
       expect(res.body.errors).toBeUndefined();
+      expect(res.cache).not.toBe('HIT');
     }
-    // Writes work, and this instance still reads its own writes.
+    // Writes work, and this instance reads its own writes.
     const created = await app.gql(
       CREATE_EXPENSE,
       { input: { amount: '4.00', description: 'while down' } },
@@ -55,7 +56,6 @@ describe('Redis failures degrade, never fail', () => {
     expect(created.body.errors).toBeUndefined();
     const after = await app.gql(DASHBOARD, { n: 5 }, token);
     expect(after.body.data.viewer.expenses.totalCount).toBe(1);
-    expect(await counter(app.app, 'errors')).toBeGreaterThan(errorsBefore);
     expect((await app.app.yoga.fetch(new URL('/ready', 'http://localhost'))).status).toBe(503);
 
     await redis.start();
