@@ -2,6 +2,10 @@
  * The data the scenarios read: tokens of seeded users, an admin, a user with 500 expenses and
  * the cursors of their pages, and a cursor 5,000 rows deep into a large user's list.
  */
+
+import { drizzle } from 'drizzle-orm/postgres-js';
+import type postgres from 'postgres';
+import { setRole } from '../src/db/queries/users.js';
 import { request } from './graphql-client.js';
 
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { token } }`;
@@ -18,6 +22,21 @@ export async function logIn(base: string, email: string): Promise<string | undef
 }
 
 /** Signs up `email` (or logs in when it exists). */
+/**
+ * An admin's token: the account (made if need be), granted admin as `npm run admin -- grant`
+ * does (signing up never makes an admin), then logged in again.
+ */
+export async function adminAccount(
+  base: string,
+  sql: postgres.Sql,
+  email: string,
+  name = 'Load Admin',
+): Promise<string> {
+  await account(base, email, name);
+  if (!(await setRole(drizzle(sql), email, 'admin'))) throw new Error(`no account ${email}`);
+  return (await logIn(base, email)) as string;
+}
+
 export async function account(base: string, email: string, name = 'Load'): Promise<string> {
   const existing = await logIn(base, email);
   if (existing) return existing;

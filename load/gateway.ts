@@ -49,7 +49,6 @@ export async function startGateway(
     // The scenarios measure throughput; rate limiting would cap it by design.
     RATE_LIMIT_ENABLED: 'false',
     JWT_SECRET: process.env.JWT_SECRET ?? 'load-test-secret-load-test-secret!',
-    ADMIN_EMAILS: 'load-admin@example.com',
     ...env,
   });
 }

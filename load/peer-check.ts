@@ -14,6 +14,7 @@ import { SEED_EMAIL_DOMAIN } from '../src/db/seed.js';
 import {
   account,
   addExpenses,
+  adminAccount,
   expenseCount,
   firstCategoryId,
   logIn,
@@ -68,7 +69,7 @@ try {
   console.log('Preparing fixtures…');
   const user = await logIn(base, `user1@${SEED_EMAIL_DOMAIN}`);
   if (!user) throw new Error('cannot log in as the seeded user1 (is the database seeded?)');
-  const admin = await account(base, 'load-admin@example.com', 'Load Admin');
+  const admin = await adminAccount(base, sql, 'load-admin@example.com');
   const deepUser = await account(base, DEEP_EMAIL, 'Peer check');
   // 20 rows past the position, so the deep page is a full one.
   const wanted = deepPosition + 20;

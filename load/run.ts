@@ -25,6 +25,7 @@ import { type BulkCeiling, measureBulkCeiling } from './bulk-ceiling.js';
 import {
   account,
   addExpenses,
+  adminAccount,
   expenseCount,
   firstCategoryId,
   logIn,
@@ -197,7 +198,7 @@ try {
       categoryId: await firstCategoryId(cacheOff.base, token),
     })),
   );
-  const admin = await account(cacheOff.base, 'load-admin@example.com', 'Load Admin');
+  const admin = await adminAccount(cacheOff.base, harnessSql, 'load-admin@example.com');
   const stamp = Date.now();
   const reader = await account(cacheOff.base, `load-reader-${stamp}@example.com`, 'Reader');
   const readerCategory = await firstCategoryId(cacheOff.base, reader);

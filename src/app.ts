@@ -18,8 +18,9 @@ import { cacheNamespace } from './cache/namespace.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { createDb, createPool, type Pool } from './db/client.js';
-import { createPoolPermits, guardSql, normalizeSql } from './db/guarded-sql.js';
+import { createPoolPermits, guardSql, normalizeSql, poolRunner } from './db/guarded-sql.js';
 import { openDatabase } from './db/open.js';
+import { findRoles } from './db/queries/users.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { useDeadline } from './graphql/deadline.js';
 import { useInputGuard } from './graphql/input-guard.js';
@@ -134,7 +135,12 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         databaseUrl,
       )
     : undefined;
-  const authenticate = createAuthenticator(tokens);
+  const authenticate = createAuthenticator(tokens, {
+    // Straight on the pool (no request permit or deadline exists yet); at most one statement
+    // per user per AUTH_RECHECK_SECONDS per process, not counted as any operation's SQL.
+    roles: (ids) => findRoles(poolRunner(pool), ids),
+    recheckSeconds: config.authRecheckSeconds,
+  });
   const permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
     metrics.poolWait.observe({ outcome: ok ? 'ok' : 'timeout' }, ms / 1000),
   );

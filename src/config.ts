@@ -19,8 +19,17 @@ export interface Config {
   readonly jwtSecret: string | undefined;
   /** `JWT_TTL_SECONDS`: lifetime of issued tokens. @default 604800 (7 days) */
   readonly jwtTtlSeconds: number;
-  /** `ADMIN_EMAILS`: comma-separated, compared case-insensitively. @default [] */
-  readonly adminEmails: ReadonlySet<string>;
+  /**
+   * `AUTH_RECHECK_SECONDS`: how long a token's user is taken to exist with the role last read
+   * from the database (a revoked admin or a deleted user loses access within this). 0: every
+   * request reads it. @default 30
+   */
+  readonly authRecheckSeconds: number;
+  /**
+   * `ADMIN_EMAILS`: comma-separated; read only by `npm run admin -- grant --from-env` (roles are
+   * granted in the database, never by signing up). @default []
+   */
+  readonly adminEmails: readonly string[];
   /** `DATA_DIR`: embedded Postgres and the generated JWT secret live here. @default './.data' */
   readonly dataDir: string;
   readonly db: {
@@ -211,12 +220,10 @@ export function loadConfig(env: Env = process.env): Config {
       'JWT_SECRET must be set to at least 32 characters when NODE_ENV=production',
     );
   }
-  const adminEmails = new Set(
-    (env.ADMIN_EMAILS ?? '')
-      .split(',')
-      .map((email) => email.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const adminEmails = (env.ADMIN_EMAILS ?? '')
+    .split(',')
+    .map((email) => email.trim())
+    .filter(Boolean);
   const config: Config = {
     nodeEnv,
     port: int(env, 'PORT', 4000),
@@ -225,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     jwtSecret,
     jwtTtlSeconds: int(env, 'JWT_TTL_SECONDS', 7 * 24 * 3600, 60),
+    authRecheckSeconds: int(env, 'AUTH_RECHECK_SECONDS', 30, 0),
     adminEmails,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     db: {

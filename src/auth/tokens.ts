@@ -9,17 +9,22 @@ export interface TokenClaims {
   readonly role: Role;
 }
 
+/** What a verified token says, with when it was issued (seconds since the epoch). */
+export interface VerifiedClaims extends TokenClaims {
+  readonly iat: number;
+}
+
 export interface TokenService {
   sign(claims: TokenClaims): Promise<string>;
   /** The claims of a valid token, or null when it is expired, forged or malformed. */
-  verify(token: string): Promise<TokenClaims | null>;
+  verify(token: string): Promise<VerifiedClaims | null>;
 }
 
 export function createTokenService(secret: string, ttlSeconds: number): TokenService {
   const key = new TextEncoder().encode(secret);
   // A token verified once stays valid until its exp: remember it rather than re-run HMAC (an
   // async WebCrypto call) on every request. Expiry is still checked on every use.
-  const verified = new LRUCache<string, TokenClaims & { exp: number }>({ max: 10_000 });
+  const verified = new LRUCache<string, VerifiedClaims & { exp: number }>({ max: 10_000 });
   return {
     sign: ({ sub, role }) =>
       new SignJWT({ role })
@@ -31,7 +36,7 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
     async verify(token) {
       const known = verified.get(token);
       if (known) {
-        if (known.exp * 1000 > Date.now()) return { sub: known.sub, role: known.role };
+        if (known.exp * 1000 > Date.now()) return known;
         verified.delete(token);
         return null;
       }
@@ -42,8 +47,14 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
         });
         const role = payload.role;
         if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin')) return null;
-        verified.set(token, { sub: payload.sub, role, exp: payload.exp as number });
-        return { sub: payload.sub, role };
+        const claims: VerifiedClaims & { exp: number } = {
+          sub: payload.sub,
+          role,
+          iat: payload.iat ?? 0,
+          exp: payload.exp as number,
+        };
+        verified.set(token, claims);
+        return claims;
       } catch (error) {
         if (error instanceof errors.JOSEError) return null;
         throw error;

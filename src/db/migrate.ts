@@ -5,6 +5,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { Logger, runMigrations as runWorkerMigrations } from 'graphile-worker';
 import pg from 'pg';
 import postgres from 'postgres';
+import { emailKey } from '../email.js';
 
 const quietLogger = new Logger(() => () => {});
 
@@ -23,6 +24,7 @@ export async function runMigrations(url: string): Promise<void> {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {
       await migrate(drizzle(sql), { migrationsFolder });
+      await fixEmailKeys(sql);
       // graphile-worker's own schema, so the API can enqueue even where no worker runs.
       const pgPool = new pg.Pool({ connectionString: url, max: 1 });
       pgPool.on('error', () => {});
@@ -37,5 +39,22 @@ export async function runMigrations(url: string): Promise<void> {
     }
   } finally {
     await sql.end();
+  }
+}
+
+/**
+ * The email keys of non-ASCII addresses as the application computes them: SQL's `lower()` under
+ * a C locale leaves non-ASCII letters alone, so migration 0006 is exact for ASCII only. A key
+ * another account already holds is left as it is (that account came first).
+ */
+async function fixEmailKeys(sql: postgres.Sql): Promise<void> {
+  const rows = await sql<{ id: number; email: string; email_key: string }[]>`
+    select id::int as id, email, email_key from users where email ~ '[^[:ascii:]]'`;
+  for (const row of rows) {
+    const key = emailKey(row.email);
+    if (key === row.email_key || row.email_key.includes(' (duplicate of')) continue;
+    await sql`
+      update users set email_key = ${key}
+      where id = ${row.id} and not exists (select 1 from users where email_key = ${key})`;
   }
 }

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import { hashPassword } from '../auth/password.js';
+import { emailKey } from '../email.js';
 import { DEFAULT_CATEGORIES } from './default-categories.js';
 
 export const SEED_EMAIL_DOMAIN = 'seed.ledgerline.dev';
@@ -82,6 +83,7 @@ export async function seed(
   for (let start = 0; start < options.users; start += 1000) {
     const batch = Array.from({ length: Math.min(1000, options.users - start) }, (_, i) => ({
       email: `user${start + i + 1}@${SEED_EMAIL_DOMAIN}`,
+      email_key: emailKey(`user${start + i + 1}@${SEED_EMAIL_DOMAIN}`),
       name: `Seed User ${start + i + 1}`,
       password_hash: passwordHash,
       currency: 'USD',

@@ -2,6 +2,7 @@
  * Brute-force limits for signUp and logIn: attempts per client address, and failed log-ins per
  * email (a locked email is refused even with the right password until its bucket refills).
  */
+import { emailKey } from '../email.js';
 import { rateLimited } from '../graphql/errors.js';
 import type { RateLimiter } from './limiter.js';
 import { type Policies, rateLimitHeaders } from './policies.js';
@@ -33,19 +34,21 @@ export function createAuthLimits(
   policies: Policies,
   clientAddress: string,
 ): AuthLimits {
-  const emailKey = (email: string) => `email:${email.trim().toLowerCase()}`;
+  // The key log-in looks the account up by (src/email.ts): a Unicode variant of an email is
+  // the same account, so it is the same bucket.
+  const bucketOf = (email: string) => `email:${emailKey(email)}`;
   return {
     async attempt() {
       const decision = await limiter.take(policies.auth, `ip:${clientAddress}`);
       if (!decision.allowed) refuse(policies.auth, decision, 'Too many sign-up or log-in attempts');
     },
     async beforeLogIn(email) {
-      const decision = await limiter.peek(policies.loginFailures, emailKey(email));
+      const decision = await limiter.peek(policies.loginFailures, bucketOf(email));
       if (!decision.allowed)
         refuse(policies.loginFailures, decision, 'Too many failed log-ins for this email');
     },
     async logInFailed(email) {
-      await limiter.take(policies.loginFailures, emailKey(email));
+      await limiter.take(policies.loginFailures, bucketOf(email));
     },
   };
 }

@@ -52,7 +52,6 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     JWT_SECRET: 'test-secret-test-secret-test-secret!',
-    ADMIN_EMAILS: 'admin@example.com',
     // Background jobs change rows behind a test's back; job tests turn the worker on.
     WORKER_ENABLED: 'false',
     // Most files sign up dozens of users from one address; the rate-limit tests turn it on.

@@ -30,7 +30,6 @@ export async function startApp(
       NODE_ENV: 'test',
       DATABASE_URL: databaseUrl,
       JWT_SECRET: 'cache-test-secret-cache-test-secret',
-      ADMIN_EMAILS: 'admin@example.com',
       WORKER_ENABLED: 'false',
       // Most files sign up dozens of users from one address; the rate-limit tests turn it on.
       RATE_LIMIT_ENABLED: 'false',

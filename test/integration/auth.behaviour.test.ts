@@ -1,8 +1,10 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { grantAdmin } from '../helpers/admin.js';
 import { useTestApp } from '../helpers/app.js';
 
-const t = useTestApp();
+// ADMIN_EMAILS is set to show that it grants nothing by itself (only `npm run admin` reads it).
+const t = useTestApp({ ADMIN_EMAILS: 'admin@example.com' });
 const SECRET = new TextEncoder().encode('test-secret-test-secret-test-secret!');
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { token user { id email } } }`;
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id email name currency } } }`;
@@ -69,15 +71,36 @@ describe('signUp', () => {
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
   });
 
-  it('gives role admin to emails in ADMIN_EMAILS', async () => {
+  it('never makes an admin by sign-up, even with an ADMIN_EMAILS address; a grant does', async () => {
     const res = await t.gql(SIGN_UP, {
       input: { email: 'ADMIN@example.com', name: 'Admin', password: 'password123' },
     });
-    expect(claimsOf(res.data?.signUp.token).role).toBe('admin');
+    expect(claimsOf(res.data?.signUp.token).role).toBe('user');
+    const refused = await t.gql('{ users(first: 1) { totalCount } }', {}, res.data?.signUp.token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await grantAdmin(t.app, 'admin@example.com');
     const login = await t.gql(LOG_IN, {
       input: { email: 'admin@example.com', password: 'password123' },
     });
     expect(claimsOf(login.data?.logIn.token).role).toBe('admin');
+  });
+
+  it('compares emails after NFKC and case folding: a Kelvin-sign variant is the same account', async () => {
+    const { email } = await t.signUp({ email: 'kate@example.com' });
+    for (const variant of ['\u212Aate@example.com', 'ＫＡＴＥ@example.com', ' Kate@EXAMPLE.com ']) {
+      const twin = await t.gql(SIGN_UP, {
+        input: { email: variant, name: 'Twin', password: 'password123' },
+      });
+      expect(twin.errors?.[0]?.extensions, variant).toMatchObject({ code: 'BAD_USER_INPUT' });
+      const login = await t.gql(LOG_IN, { input: { email: variant, password: 'password123' } });
+      expect(login.errors, variant).toBeUndefined();
+    }
+    const straße = await t.signUp({ email: 'straße@example.com' });
+    const twin = await t.gql(SIGN_UP, {
+      input: { email: 'STRASSE@example.com', name: 'Twin', password: 'password123' },
+    });
+    expect(twin.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(straße.email).not.toBe(email);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { grantAdmin } from '../helpers/admin.js';
 import { type TestApp, useTestApp } from '../helpers/app.js';
 import { withSql } from '../helpers/factories.js';
 import {
@@ -56,6 +57,7 @@ describe('DataLoader batching', () => {
   it('keeps an admin fan-out over many users at one statement per level', async () => {
     for (let i = 0; i < 3; i++) await userWith(batched, 3, 3);
     const admin = await batched.signUp({ email: 'admin@example.com' });
+    await grantAdmin(batched.app, admin.email);
     const query = `{ users(first: 50) { totalCount nodes { email categories(first: 10) { totalCount nodes { name keywords expenses(first: 5) { totalCount nodes { amount category { id } user { id } } } } } } } }`;
     const res = await batched.gqlCounted(query, {}, admin.token);
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
@@ -147,6 +149,7 @@ describe('DataLoader batching', () => {
     const { token } = await uncached.signUp();
     const other = await uncached.signUp();
     const admin = await uncached.signUp({ email: 'admin@example.com' });
+    await grantAdmin(uncached.app, admin.email);
     const listed = await uncached.gql(VIEWER_CATEGORIES, {}, token);
     const [category] = (listed.data?.viewer.categories.nodes ?? []) as {
       id: string;

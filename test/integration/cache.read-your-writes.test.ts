@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantAdmin } from '../helpers/admin.js';
 import type { Json } from '../helpers/app.js';
 import { type Client, counter, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -290,6 +291,7 @@ describe('read-your-writes after every mutation, on both instances', () => {
 
   it("an admin's cached view of everyone is refreshed by any user's write", async () => {
     const admin = (await a.gql(SIGN_UP, { email: 'admin@example.com' })).body.data.signUp.token;
+    await grantAdmin(a.app, 'admin@example.com');
     const user = await signUp();
     const query = `query($id: ID!) { node(id: $id) { ... on User { expenses { totalCount } } } }`;
     const read = (client: Client) => client.gql(query, { id: user.id }, admin);

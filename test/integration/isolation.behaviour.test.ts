@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { grantAdmin } from '../helpers/admin.js';
 import { useTestApp } from '../helpers/app.js';
 import { CREATE_CATEGORY, CREATE_EXPENSE } from '../helpers/operations.js';
 
@@ -11,6 +12,7 @@ beforeAll(async () => {
   Object.assign(alice, await t.signUp({ email: 'alice@example.com' }));
   Object.assign(bob, await t.signUp({ email: 'bob@example.com' }));
   ({ token: adminToken } = await t.signUp({ email: 'admin@example.com' }));
+  await grantAdmin(t.app, 'admin@example.com');
   alice.categoryId = (
     await t.gql(CREATE_CATEGORY, { input: { name: 'Secret' } }, alice.token)
   ).data?.createCategory.category.id;

@@ -24,7 +24,8 @@ beforeAll(async () => {
   pool = createPool(db.url, loadConfig({ DATABASE_URL: db.url }).db);
   listener = postgres(db.url, { max: 1, onnotice: () => {} });
   const [user] = await pool<{ id: number }[]>`
-    insert into users (email, name, password_hash) values ('outbox@example.com', 'O', 'x')
+    insert into users (email, email_key, name, password_hash)
+    values ('outbox@example.com', 'outbox@example.com', 'O', 'x')
     returning id::int`;
   userId = user?.id as number;
 });

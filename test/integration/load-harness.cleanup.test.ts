@@ -24,7 +24,8 @@ afterAll(async () => {
 /** A user with a category and an expense in it. */
 async function userWithData(email: string): Promise<number> {
   const [user] = await pool<{ id: number }[]>`
-    insert into users (email, name, password_hash) values (${email}, 'L', 'x') returning id::int`;
+    insert into users (email, email_key, name, password_hash)
+    values (${email}, lower(${email}), 'L', 'x') returning id::int`;
   const userId = user?.id as number;
   const [category] = await pool<{ id: number }[]>`
     insert into categories (user_id, name) values (${userId}, 'Food') returning id::int`;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDb, createPool } from '../../src/db/client.js';
 import { poolRunner } from '../../src/db/guarded-sql.js';
 import { createLoaders } from '../../src/loaders/create-loaders.js';
+import { grantAdmin } from '../helpers/admin.js';
 import { testConfig, useTestApp } from '../helpers/app.js';
 import { CREATE_EXPENSES } from '../helpers/operations.js';
 
@@ -27,6 +28,7 @@ const fanOut = (directive: string) => `query FanOut($n: Int) {
 describe('nested connections planned at the parent list', () => {
   it('answer as the loader path does, in as many statements', async () => {
     const admin = await t.signUp({ email: 'admin@example.com' });
+    await grantAdmin(t.app, admin.email);
     for (let u = 0; u < 3; u++) {
       const user = await t.signUp();
       const categories = await t.gql(

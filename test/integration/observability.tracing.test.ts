@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { startTracing, type Tracing } from '../../src/telemetry.js';
+import { grantAdmin } from '../helpers/admin.js';
 import { type Json, testConfig } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -115,6 +116,7 @@ it('plans nested connections at their parent list: one span per level, no DataLo
     i: { email: 'admin@example.com', name: 'Admin', password: 'password123' },
   });
   const token = admin.data.signUp.token as string;
+  await grantAdmin(app, 'admin@example.com');
   const fanOut = await post(
     'query FanOut { users(first: 5) { nodes { name categories(first: 3) { nodes { name expenses(first: 2) { nodes { amount } } } } } } }',
     undefined,

@@ -37,8 +37,9 @@ beforeAll(async () => {
       generate_series(1, 1500)`;
   await pool`
     with others as (
-      insert into users (email, name, password_hash)
-      select 'other' || g || '@example.com', 'Other', 'x' from generate_series(1, 300) g
+      insert into users (email, email_key, name, password_hash)
+      select 'other' || g || '@example.com', 'other' || g || '@example.com', 'Other', 'x'
+      from generate_series(1, 300) g
       returning id)
     insert into daily_metrics (user_id, day, category_id, total, count)
     select others.id, day::date, 0, 1.00, 1

@@ -32,7 +32,8 @@ const DAY = '2026-01-10';
 
 async function newUser(email: string): Promise<number> {
   const [user] = await pool<{ id: number }[]>`
-    insert into users (email, name, password_hash) values (${email}, 'R', 'x') returning id::int`;
+    insert into users (email, email_key, name, password_hash)
+    values (${email}, lower(${email}), 'R', 'x') returning id::int`;
   const userId = user?.id as number;
   await pool`insert into daily_metrics_coverage (user_id) values (${userId})`;
   return userId;

@@ -16,10 +16,10 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('parses ADMIN_EMAILS case-insensitively', () => {
-    expect([...loadConfig({ ADMIN_EMAILS: ' A@x.com, b@Y.com ,' }).adminEmails]).toEqual([
-      'a@x.com',
-      'b@y.com',
+  it('parses ADMIN_EMAILS as a list for the admin command (which compares them by key)', () => {
+    expect(loadConfig({ ADMIN_EMAILS: ' A@x.com, b@Y.com ,' }).adminEmails).toEqual([
+      'A@x.com',
+      'b@Y.com',
     ]);
   });
 

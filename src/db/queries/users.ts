@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { emailKey } from '../../email.js';
 import type { Executor } from '../client.js';
 import { type UserProfile, type UserRow, users } from '../schema/users.js';
 import {
@@ -36,11 +37,12 @@ export function findUsersByIds(db: SqlRunner, ids: readonly number[]): Promise<U
   return execute<UserProfile, { ids: string }>(db, byIds, { ids: idArray(ids) });
 }
 
+/** The account an email names (compared by its key: src/email.ts), with its password hash. */
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
   const [row] = await db
     .select()
     .from(users)
-    .where(sql`lower(${users.email}) = lower(${email})`)
+    .where(eq(users.emailKey, emailKey(email)))
     .limit(1);
   return row;
 }
@@ -50,7 +52,39 @@ export async function insertUser(
   user: Pick<UserRow, 'email' | 'name' | 'passwordHash' | 'currency'>,
 ): Promise<UserRow | undefined> {
   // A concurrent sign-up with the same email loses on the unique index, not with a 500.
-  const [row] = await db.insert(users).values(user).onConflictDoNothing().returning();
+  const [row] = await db
+    .insert(users)
+    .values({ ...user, emailKey: emailKey(user.email) })
+    .onConflictDoNothing()
+    .returning();
+  return row;
+}
+
+const rolesByIds = statement<{ ids: string }>(sql`
+  select ${u.id}, ${u.role} from ${users} ${u} where ${u.id} = any(${idsParam})`);
+
+/** The current role of each existing user among `ids` (deleted users are absent). */
+export async function findRoles(
+  db: SqlRunner,
+  ids: readonly number[],
+): Promise<Map<number, UserRow['role']>> {
+  const rows = await execute<Pick<UserRow, 'id' | 'role'>, { ids: string }>(db, rolesByIds, {
+    ids: idArray(ids),
+  });
+  return new Map(rows.map((row) => [row.id, row.role]));
+}
+
+/** Sets the role of the account an email names; undefined when there is none. */
+export async function setRole(
+  db: Executor,
+  email: string,
+  role: UserRow['role'],
+): Promise<Pick<UserRow, 'id' | 'email' | 'role'> | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ role, updatedAt: sql`now()` })
+    .where(eq(users.emailKey, emailKey(email)))
+    .returning({ id: users.id, email: users.email, role: users.role });
   return row;
 }
 

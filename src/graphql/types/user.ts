@@ -1,5 +1,4 @@
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../auth/password.js';
-import type { Role } from '../../auth/tokens.js';
 import type { Context } from '../../context.js';
 import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
 import { type CategoryPageExtras, insertCategories } from '../../db/queries/categories.js';
@@ -184,15 +183,9 @@ const LogInInput = builder.inputType('LogInInput', {
   }),
 });
 
-function roleFor(ctx: Context, email: string): Role {
-  return ctx.config.adminEmails.has(email.toLowerCase()) ? 'admin' : 'user';
-}
-
+/** A token for the user, with the role the database gives them (never from the email). */
 async function authPayload(ctx: Context, user: UserRow) {
-  const token = await ctx.tokens.sign({
-    sub: encodeId('User', user.id),
-    role: roleFor(ctx, user.email),
-  });
+  const token = await ctx.tokens.sign({ sub: encodeId('User', user.id), role: user.role });
   return { token, user };
 }
 
