@@ -6,7 +6,7 @@
  */
 import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
-import { userError } from '../graphql/errors.js';
+import { unavailable, userError } from '../graphql/errors.js';
 import { decodeId } from '../graphql/global-id.js';
 import type { Role, TokenService } from './tokens.js';
 
@@ -50,7 +50,13 @@ export function createAuthenticator(
     const cached = known?.get(id);
     if (cached && cached.readAt >= issuedAt) return cached.role;
     const readAt = Date.now();
-    const role = await loader.load(id);
+    let role: Role | null;
+    try {
+      role = await loader.load(id);
+    } catch {
+      // Whoever asks cannot be told apart from a deleted user now: retry, not 401 or 500.
+      throw unavailable('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+    }
     known?.set(id, { role, readAt });
     return role;
   }

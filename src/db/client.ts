@@ -22,7 +22,8 @@ export function createPool(url: string, config: Config['db'], applicationName = 
     max: config.poolMax,
     prepare: config.prepare,
     idle_timeout: 30,
-    connect_timeout: 10,
+    // A database that does not answer is an outage for the client to retry (503), not a wait.
+    connect_timeout: 2,
     onnotice: () => {},
     // Keys are bigint in Postgres and well below 2^53 in practice: read them as numbers.
     types: {

@@ -94,30 +94,65 @@ export function useOperationMetrics(metrics: Metrics, log: Logger, slowMs: numbe
   };
 }
 
-/** TIMEOUT or SERVICE_UNAVAILABLE for the server's own limits, wherever in the cause chain. */
-function limitCode(error: unknown): 'TIMEOUT' | 'SERVICE_UNAVAILABLE' | undefined {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (e instanceof DeadlineError) return 'TIMEOUT';
-    if (e instanceof PoolBusyError) return 'SERVICE_UNAVAILABLE';
-    // Postgres query_canceled: statement_timeout fired.
-    if ((e as { code?: string }).code === '57014') return 'TIMEOUT';
-  }
-  return undefined;
-}
-
 const LIMIT_MESSAGES = {
   TIMEOUT: 'The operation took too long and was cancelled',
   SERVICE_UNAVAILABLE: 'The server is busy; retry shortly',
 } as const;
+
+/** Errors of a database that is down, restarting or unreachable (not of the operation). */
+const DB_UNAVAILABLE = new Set([
+  // Node sockets
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  // postgres.js
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  // Postgres: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+type LimitCode = 'TIMEOUT' | 'SERVICE_UNAVAILABLE';
+
+/**
+ * TIMEOUT or SERVICE_UNAVAILABLE (with its message) for the server's own limits and for a
+ * database outage, wherever in the cause chain: clients get 504/503 with Retry-After, never a
+ * 200 with "Unexpected error".
+ */
+function limitOf(error: unknown): { code: LimitCode; message: string } | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof DeadlineError) return { code: 'TIMEOUT', message: LIMIT_MESSAGES.TIMEOUT };
+    if (e instanceof PoolBusyError) {
+      return { code: 'SERVICE_UNAVAILABLE', message: LIMIT_MESSAGES.SERVICE_UNAVAILABLE };
+    }
+    const code = (e as { code?: unknown }).code;
+    // Postgres query_canceled: statement_timeout fired.
+    if (code === '57014') return { code: 'TIMEOUT', message: LIMIT_MESSAGES.TIMEOUT };
+    // Class 08: connection exceptions.
+    if (typeof code === 'string' && (DB_UNAVAILABLE.has(code) || code.startsWith('08'))) {
+      return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry shortly' };
+    }
+  }
+  return undefined;
+}
 
 export function createMaskError(log: Logger) {
   return (error: unknown, message: string): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError;
       if (!original || original instanceof GraphQLError) return error;
-      const code = limitCode(original);
-      if (code) {
-        return unavailable(code, LIMIT_MESSAGES[code], { nodes: error.nodes, path: error.path });
+      const limit = limitOf(original);
+      if (limit) {
+        return unavailable(limit.code, limit.message, { nodes: error.nodes, path: error.path });
       }
       if (original instanceof PothosValidationError) {
         return new GraphQLError(original.message, {

@@ -127,23 +127,32 @@ describe('createExpense', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
-  it('answers NOT_FOUND for a token whose user was deleted since, writing nothing', async () => {
-    const gone = await t.signUp();
-    const dbId = Number(Buffer.from(gone.id, 'base64').toString().split(':')[1]);
-    await withSql(t.databaseUrl, (sql) => sql`delete from users where id = ${dbId}`);
-    const before = await expenseCount();
-    const res = await t.gql(
-      CREATE_EXPENSE,
-      { input: { amount: '1.00', description: 'ghost' } },
-      gone.token,
-    );
-    expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect(await expenseCount()).toBe(before);
-    const [marks] = await withSql(
-      t.databaseUrl,
-      (sql) => sql`select count(*)::int as n from daily_metrics_dirty where user_id = ${dbId}`,
-    );
-    expect(marks).toEqual({ n: 0 });
+  it('refuses a token whose user was deleted since, writing nothing', async () => {
+    // Used before the deletion (its user's role is still remembered): the write finds no user.
+    const known = await t.signUp();
+    expect((await t.gql('{ viewer { id } }', {}, known.token)).errors).toBeUndefined();
+    // Never used before: the user is read, and is gone.
+    const unknown = await t.signUp();
+    for (const [gone, code] of [
+      [known, 'NOT_FOUND'],
+      [unknown, 'UNAUTHENTICATED'],
+    ] as const) {
+      const dbId = Number(Buffer.from(gone.id, 'base64').toString().split(':')[1]);
+      await withSql(t.databaseUrl, (sql) => sql`delete from users where id = ${dbId}`);
+      const before = await expenseCount();
+      const res = await t.gql(
+        CREATE_EXPENSE,
+        { input: { amount: '1.00', description: 'ghost' } },
+        gone.token,
+      );
+      expect(res.errors?.[0]?.extensions?.code).toBe(code);
+      expect(await expenseCount()).toBe(before);
+      const [marks] = await withSql(
+        t.databaseUrl,
+        (sql) => sql`select count(*)::int as n from daily_metrics_dirty where user_id = ${dbId}`,
+      );
+      expect(marks).toEqual({ n: 0 });
+    }
   });
 
   it('needs a logged-in user', async () => {
