@@ -6,6 +6,7 @@
 import type { PageInfoShape } from '@pothos/plugin-relay';
 import type { KeysetWindow } from '../db/queries/keyset.js';
 import { badInput } from './errors.js';
+import { parseDate } from './scalars.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -49,16 +50,28 @@ function decodeCursor(cursor: string, orderKey: string, field: string) {
   return { value: parsed[1] as string | number, id: parsed[2] as number };
 }
 
+/** A `YYYY-MM-DD` that names a day Postgres accepts (not 2026-02-30, not year 0). */
+function isRealDate(value: string): boolean {
+  try {
+    parseDate(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sort values go into SQL casts; check they have the form of their key so a cast never fails. */
 function isSortValue(orderKey: string, value: string | number): boolean {
   if (orderKey === 'id') return Number.isSafeInteger(value);
   if (typeof value !== 'string') return false;
-  if (orderKey.startsWith('DATE')) return /^\d{4}-\d{2}-\d{2}$/.test(value);
+  if (orderKey.startsWith('DATE')) return isRealDate(value);
   if (orderKey.startsWith('AMOUNT')) return /^-?\d{1,12}(\.\d{1,2})?$/.test(value);
   if (orderKey.startsWith('CREATED')) {
-    return /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(
-      value,
-    );
+    const match =
+      /^(\d{4}-\d{2}-\d{2})[ T]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-](?:[01]\d|2[0-3])(:?[0-5]\d)?)?$/.exec(
+        value,
+      );
+    return match !== null && isRealDate(match[1] as string);
   }
   return false;
 }

@@ -58,6 +58,10 @@ export function createChatWebhook(deps: {
     }
     const text = (await messageText(request))?.trim();
     if (!text) return problem(400, 'BAD_USER_INPUT', 'Send {"text": "..."} with the message');
+    // Postgres text cannot hold NUL: refused here rather than failing in SQL.
+    if (text.includes('\u0000')) {
+      return problem(400, 'BAD_USER_INPUT', 'The message must not contain NUL characters');
+    }
     if (text.length > MAX_CHAT_MESSAGE_LENGTH) {
       return problem(
         400,

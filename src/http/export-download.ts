@@ -65,12 +65,14 @@ export function useExportDownload(deps: {
     async onRequest({ request, url, endResponse }) {
       const match = PATH.exec(url.pathname);
       if (!match?.[1] || request.method !== 'GET') return;
-      const response = await download(
-        deps.db,
-        deps.authenticate,
-        request,
-        decodeURIComponent(match[1]),
-      );
+      let id: string;
+      try {
+        id = decodeURIComponent(match[1]);
+      } catch {
+        // Malformed percent-encoding (`%ZZ`) names no export.
+        id = '';
+      }
+      const response = await download(deps.db, deps.authenticate, request, id);
       deps.metrics.httpRequests.inc({ route: '/exports/:id/download', status: response.status });
       endResponse(response);
     },

@@ -49,7 +49,14 @@ export function parseChatMessage(text: string, now: Date = new Date()): ParseRes
   const explicit = /\s(?:on\s+)?(\d{4}-\d{2}-\d{2})(?=\s)/i.exec(rest);
   if (explicit?.[1]) {
     const parsed = new Date(`${explicit[1]}T00:00:00Z`);
-    if (Number.isNaN(parsed.getTime()) || isoDate(parsed) !== explicit[1]) {
+    const year = parsed.getUTCFullYear();
+    // The same range as the API's Date: Postgres has no year 0, and 0000-01-01 failed in SQL.
+    if (
+      Number.isNaN(parsed.getTime()) ||
+      isoDate(parsed) !== explicit[1] ||
+      year < 1900 ||
+      year > 9999
+    ) {
       return { ok: false, reason: `"${explicit[1]}" is not a valid date` };
     }
     date = explicit[1];

@@ -32,6 +32,22 @@ export interface TaskDefinition<T extends TaskName> {
   make(runtime: JobRuntime): Task;
 }
 
+/**
+ * What the job's record (read by its user through `Job.lastError`) says of a failure: the task's
+ * own words for a permanent failure, never an unexpected error's text (a failed statement's
+ * message holds its SQL and the values in it); the server log has the rest.
+ */
+export function recordedMessage(error: unknown): string {
+  if (error instanceof PermanentJobError) return messageOf(error);
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      return `The job failed with a database error (SQLSTATE ${code})`;
+    }
+  }
+  return 'The job failed with an unexpected error';
+}
+
 function messageOf(error: unknown): string {
   if (error && typeof error === 'object' && 'issues' in error) {
     const issues = (error as { issues: { path: (string | number)[]; message: string }[] }).issues;
@@ -83,7 +99,11 @@ export function defineTask<T extends TaskName>(
           helpers.logger.error(
             `${identifier} failed${final ? ' for good' : ', will retry'}: ${message}`,
           );
-          if (recordId) await markJobFailed(runtime.db, recordId, message, final).catch(() => {});
+          if (recordId) {
+            await markJobFailed(runtime.db, recordId, recordedMessage(error), final).catch(
+              () => {},
+            );
+          }
           finish(final ? 'failed' : 'retried');
           // A permanent failure completes the graphile-worker job: there is nothing to retry.
           if (!permanent) throw error;

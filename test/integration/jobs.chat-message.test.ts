@@ -118,6 +118,16 @@ describe('submitChatMessage and parse_chat_message', () => {
   }, 90_000);
 });
 
+describe('job errors users see', () => {
+  it('a message dated 0000-01-01 fails for good with the reason, never SQL', async () => {
+    const { token } = await t.signUp();
+    const res = await t.gql(SUBMIT, { text: 'lunch 12.50 on 0000-01-01' }, token);
+    const job = await finished(token, res.data?.submitChatMessage.job.id);
+    expect(job.state).toBe('FAILED');
+    expect(job.lastError).toBe('"0000-01-01" is not a valid date');
+  });
+});
+
 describe('POST /webhooks/chat', () => {
   it('answers 202 with the job id, and the job runs', async () => {
     const { token } = await t.signUp();
@@ -147,6 +157,22 @@ describe('POST /webhooks/chat', () => {
       body: '{}',
     });
     expect(empty.status).toBe(400);
+  });
+
+  it('refuses NUL characters with 400, as JSON or plain text', async () => {
+    const { token } = await t.signUp();
+    for (const [type, body] of [
+      ['application/json', JSON.stringify({ text: 'coffee\u0000 3' })],
+      ['text/plain', 'coffee\u0000 3'],
+    ] as const) {
+      const response = await t.fetch('/webhooks/chat', {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${token}` },
+        body,
+      });
+      expect(response.status, type).toBe(400);
+      expect((await response.json()).error.code).toBe('BAD_USER_INPUT');
+    }
   });
 });
 

@@ -84,6 +84,12 @@ describe('requestExport and export_expenses', () => {
         .status,
     ).toBe(404);
     expect((await t.fetch(done.downloadUrl)).status).toBe(401);
+    // Malformed percent-encoding names no export: 404, no stack or server path.
+    const garbled = await t.fetch('/exports/%ZZ/download', {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(garbled.status).toBe(404);
+    expect(await garbled.text()).not.toMatch(/at .*\.[jt]s|\/work\/|URIError/);
     expect(
       (await t.gql(EXPORT, { id: res.data?.requestExport.export.id }, other.token)).data?.node,
     ).toBeNull();

@@ -140,6 +140,30 @@ describe('bad pagination input', () => {
       },
     ],
     [
+      'a cursor with an impossible date',
+      {
+        first: 2,
+        after: Buffer.from(JSON.stringify(['DATE_DESC', '2026-02-30', 1])).toString('base64url'),
+      },
+    ],
+    [
+      'a cursor with a year Postgres has not',
+      {
+        first: 2,
+        after: Buffer.from(JSON.stringify(['DATE_DESC', '0000-01-01', 1])).toString('base64url'),
+      },
+    ],
+    [
+      'a cursor with an impossible creation time',
+      {
+        first: 2,
+        orderBy: 'CREATED_DESC',
+        after: Buffer.from(JSON.stringify(['CREATED_DESC', '2026-02-30 25:00:00+00', 1])).toString(
+          'base64url',
+        ),
+      },
+    ],
+    [
       'a cursor from another ordering',
       { first: 2, orderBy: 'AMOUNT_DESC', after: 'FROM_DATE_DESC' },
     ],
