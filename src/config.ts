@@ -144,9 +144,12 @@ export interface Config {
     readonly concurrency: number;
     /** `WORKER_POLL_INTERVAL_MS`: fallback polling (LISTEN/NOTIFY wakes workers at once), and the job outbox relay's. @default 1000 */
     readonly pollIntervalMs: number;
-    /** `WORKER_HEARTBEAT_MS`: how often a worker records that it is alive. @default 5000 */
+    /** `WORKER_HEARTBEAT_MS`: how often a worker records that it is alive (and sweeps). @default 2000 */
     readonly heartbeatMs: number;
-    /** `WORKER_STALE_AFTER_MS`: a worker silent this long is dead; its jobs are unlocked. @default 30000 */
+    /**
+     * `WORKER_STALE_AFTER_MS`: a worker silent this long is dead; its jobs are unlocked (with the
+     * heartbeat period, a killed worker's jobs run again within 8 s). @default 6000
+     */
     readonly staleAfterMs: number;
     /** `WORKER_SHUTDOWN_TIMEOUT_MS`: on SIGTERM, running jobs get this long to finish. @default 10000 */
     readonly shutdownTimeoutMs: number;
@@ -290,8 +293,8 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: bool(env, 'WORKER_ENABLED', true),
       concurrency: int(env, 'WORKER_CONCURRENCY', 4, 1),
       pollIntervalMs: int(env, 'WORKER_POLL_INTERVAL_MS', 1000, 10),
-      heartbeatMs: int(env, 'WORKER_HEARTBEAT_MS', 5000, 10),
-      staleAfterMs: int(env, 'WORKER_STALE_AFTER_MS', 30_000, 50),
+      heartbeatMs: int(env, 'WORKER_HEARTBEAT_MS', 2000, 10),
+      staleAfterMs: int(env, 'WORKER_STALE_AFTER_MS', 6000, 50),
       shutdownTimeoutMs: int(env, 'WORKER_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
       retentionDays: int(env, 'JOB_RETENTION_DAYS', 7, 1),
       notificationTimeoutMs: int(env, 'NOTIFICATION_TIMEOUT_MS', 5000, 10),

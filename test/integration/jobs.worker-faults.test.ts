@@ -94,6 +94,25 @@ describe('worker faults', () => {
     expect(file.length).toBeGreaterThan(0);
   }, 120_000);
 
+  it('a job still running when the drain time ends is picked up by another worker', async () => {
+    const { token } = await userWithExpenses(200_000);
+    const worker = start({ WORKER_SHUTDOWN_TIMEOUT_MS: '50' });
+    const jobId = await exportJob(token);
+    await eventually(
+      async () => ((await record(jobId))?.state === 'RUNNING' ? true : undefined),
+      30_000,
+    );
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    // Its heartbeat is gone with it; the lock must not wait for graphile-worker's 4 hours.
+    start();
+    const done = await eventually(async () => {
+      const row = await record(jobId);
+      return row?.state === 'SUCCEEDED' ? row : undefined;
+    }, 90_000);
+    expect(done).toMatchObject({ state: 'SUCCEEDED', progress: 200_000 });
+  }, 180_000);
+
   it('SIGTERM lets the running job finish, then exits 0', async () => {
     const { token } = await userWithExpenses(30_000);
     const worker = start({ WORKER_SHUTDOWN_TIMEOUT_MS: '30000' });
