@@ -30,6 +30,7 @@ import {
   createPersistedResolver,
   loadManifest,
   usePersistedOperations,
+  usePersistedRegistration,
 } from './graphql/persisted-operations.js';
 import { useQueryLimits } from './graphql/query-limits.js';
 import { useRateLimit } from './graphql/rate-limit.js';
@@ -178,10 +179,11 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       })
     : undefined;
 
+  const documents = createDocumentStore(cache?.store, sharedPrefix);
   const resolvePersisted = createPersistedResolver({
     automatic: config.persisted.automatic,
     allowList,
-    store: createDocumentStore(cache?.store, sharedPrefix),
+    store: documents,
   });
   const rateLimit = limiter ? useRateLimit(limiter, policies) : undefined;
 
@@ -250,6 +252,8 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       useInputGuard(),
       useQueryLimits(config.limits),
       ...(rateLimit ? [rateLimit.plugin] : []),
+      // After the rate limiter: only operations it let run are registered.
+      usePersistedRegistration(documents),
       useDeadline(metrics, config.requestTimeoutMs),
       useOperationMetrics(metrics, log, config.slowQueryMs),
     ],

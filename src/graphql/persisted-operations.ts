@@ -25,6 +25,15 @@ export interface DocumentStore {
 }
 
 const DOCUMENT_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Documents larger than this run but are not registered (the complexity limits bound them too). */
+export const MAX_PERSISTED_BYTES = 16 * 1024;
+
+/**
+ * Set on params whose query may be registered under its hash once it has run: registration waits
+ * until the document parsed, validated and passed the rate limiter (usePersistedRegistration),
+ * so anonymous clients cannot fill Redis with strings that are not operations.
+ */
+const REGISTER = Symbol('register persisted query');
 
 /** Documents in the shared cache (L1 + Redis), or in this process only when caching is off. */
 export function createDocumentStore(
@@ -133,8 +142,8 @@ export function createPersistedResolver(options: PersistedOperationsOptions) {
     if (sha256(query) !== persisted.hash) {
       throw fail('The query does not match its sha256Hash', 'BAD_USER_INPUT', 400);
     }
-    store.set(persisted.hash, query);
-    return params;
+    if (Buffer.byteLength(query) > MAX_PERSISTED_BYTES) return params;
+    return { ...params, [REGISTER]: persisted.hash };
   };
   // Most requests carry their query and no hash: answered without a promise.
   return <P extends OperationParams>(params: P): P | Promise<P> =>
@@ -148,6 +157,22 @@ export function usePersistedOperations(
     async onParams({ params, setParams }) {
       const resolved = await resolve(params);
       if (resolved !== params) setParams(resolved);
+    },
+  };
+}
+
+/**
+ * Registers an automatic persisted query when its operation is about to execute: it parsed and
+ * validated, and the rate limiter (a plugin before this one, which ends execution early when it
+ * refuses) let it through.
+ */
+export function usePersistedRegistration(store: DocumentStore): Plugin {
+  return {
+    onExecute({ args }) {
+      const params = (args.contextValue as { params?: OperationParams & { [REGISTER]?: string } })
+        ?.params;
+      const hash = params?.[REGISTER];
+      if (hash !== undefined && typeof params?.query === 'string') store.set(hash, params.query);
     },
   };
 }

@@ -104,6 +104,40 @@ describe('automatic persisted queries', () => {
     expect(junk.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
   });
 
+  it('registers only documents that parse, validate and pass the rate limiter, up to 16 KB', async () => {
+    // A bucket of 20 points at one point of complexity each: the operations that run below fit,
+    // and the last one costs more than the whole bucket, so it is refused whatever the timing.
+    const app = await start({
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_BURST: '20',
+      RATE_LIMIT_PER_SECOND: '1',
+      RATE_LIMIT_COMPLEXITY_PER_POINT: '1',
+    });
+    const notFound = async (query: string) =>
+      (await postBody(app, { extensions: persisted(sha256(query)) })).body.errors?.[0]?.extensions
+        ?.code === 'PERSISTED_QUERY_NOT_FOUND';
+    const register = (query: string) =>
+      postBody(app, { query, extensions: persisted(sha256(query)) });
+
+    const junk = `${'x'.repeat(1000)} not GraphQL`;
+    expect((await register(junk)).body.errors).toBeDefined();
+    expect(await notFound(junk)).toBe(true);
+    const invalid = 'query Invalid { viewer { noSuchField } }';
+    expect((await register(invalid)).body.errors).toBeDefined();
+    expect(await notFound(invalid)).toBe(true);
+    const big = `query Big { __type(name: "${'T'.repeat(17 * 1024)}") { name } }`;
+    expect((await register(big)).body).toEqual({ data: { __type: null } });
+    expect(await notFound(big)).toBe(true);
+    const fine = 'query Fine { __typename }';
+    expect((await register(fine)).body).toEqual({ data: { __typename: 'Query' } });
+    expect(await notFound(fine)).toBe(false);
+    // Refused by the rate limiter: registers nothing.
+    const late = 'query Late { viewer { expenses(first: 100) { nodes { id amount } } } }';
+    const refused = await register(late);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(await notFound(late)).toBe(true);
+  });
+
   it('documents registered on one instance serve another through Redis', async () => {
     const shared = {
       REDIS_URL: 'redis://127.0.0.1:6379',
