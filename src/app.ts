@@ -5,7 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createClient } from '@redis/client';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -36,6 +35,7 @@ import { useQueryLimits } from './graphql/query-limits.js';
 import { useRateLimit } from './graphql/rate-limit.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
+import { useHideSuggestions } from './graphql/suggestions.js';
 import { useTracing } from './graphql/tracing.js';
 import { useVariablesGuard } from './graphql/variables-guard.js';
 import { createChatWebhook } from './http/chat-webhook.js';
@@ -214,7 +214,9 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       permits,
       ...(limiter ? { rateLimit: { limiter, policies } } : {}),
     }) as never,
-    maskedErrors: { maskError: createMaskError(log) },
+    maskedErrors: {
+      maskError: createMaskError(log, { hideSuggestions: !config.introspection }),
+    },
     plugins: [
       useRequestId(),
       useCompression(),
@@ -242,7 +244,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       ...(responseCache ? [responseCache.plugin] : []),
       // Browser requests that are not preflighted must carry this header (yoga's CSRF plugin).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
-      ...(config.introspection ? [] : [noIntrospection, blockFieldSuggestionsPlugin()]),
+      ...(config.introspection ? [] : [noIntrospection, useHideSuggestions()]),
       // Compiled execution (graphql-jit): each document compiles once to a function; about 25%
       // more uncached requests per second here. Plugins that wrap the execute function (tracing,
       // deadline) come after it, so they wrap the compiled one.

@@ -12,6 +12,7 @@ import { DeadlineError } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { unavailable } from './errors.js';
+import { withoutSuggestions } from './suggestions.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const requestIds = new WeakMap<Request, string>();
@@ -145,11 +146,18 @@ function limitOf(error: unknown): { code: LimitCode; message: string } | undefin
   return undefined;
 }
 
-export function createMaskError(log: Logger) {
+export interface MaskErrorOptions {
+  /** Strip suggestions (with introspection off, they would reveal what it hides). */
+  readonly hideSuggestions: boolean;
+}
+
+export function createMaskError(log: Logger, options: MaskErrorOptions) {
   return (error: unknown, message: string): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError;
-      if (!original || original instanceof GraphQLError) return error;
+      if (!original || original instanceof GraphQLError) {
+        return options.hideSuggestions ? withoutSuggestions(error) : error;
+      }
       const limit = limitOf(original);
       if (limit) {
         return unavailable(limit.code, limit.message, { nodes: error.nodes, path: error.path });

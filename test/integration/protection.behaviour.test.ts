@@ -126,7 +126,7 @@ describe('with Redis configured', () => {
 });
 
 describe('masked errors', () => {
-  it('an unexpected failure is INTERNAL_SERVER_ERROR with no SQL or stack, and /ready turns 503', async () => {
+  it('an unexpected failure is INTERNAL_SERVER_ERROR with no SQL or stack; a closed pool is 503 and /ready turns 503', async () => {
     const db = await createTestDatabase();
     const app = await createApp(
       loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40) }),
@@ -147,10 +147,22 @@ describe('masked errors', () => {
         )
       ).json();
       const token = signUp.data.signUp.token;
+      // A failure nobody planned for: the table is gone under the app.
+      await app.pool`alter table expenses rename to expenses_away`;
+      try {
+        const response = await post('{ viewer { expenses { totalCount } } }', token);
+        const body = await response.json();
+        expect(body.errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+        expect(JSON.stringify(body)).not.toMatch(/select|from |postgres|stack|\.ts:|42P01/i);
+      } finally {
+        await app.pool`alter table expenses_away rename to expenses`;
+      }
+      // No connection at all (the pool is closed): the database is unavailable, retry later.
       await app.pool.end();
       const response = await post('{ viewer { expenses { totalCount } } }', token);
       const body = await response.json();
-      expect(body.errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+      expect(response.status).toBe(503);
+      expect(body.errors[0].extensions).toEqual({ code: 'SERVICE_UNAVAILABLE' });
       expect(JSON.stringify(body)).not.toMatch(/select|from |postgres|stack|\.ts:/i);
       expect((await app.yoga.fetch('http://localhost/ready')).status).toBe(503);
     } finally {
