@@ -1,4 +1,8 @@
-/** Export file formats: CSV (RFC 4180: quoted fields, doubled quotes, CRLF) and a JSON array. */
+/**
+ * Export file formats: CSV (RFC 4180 through csv-stringify: quoted fields, doubled quotes, CRLF,
+ * a BOM, formulas neutralized) and a JSON array.
+ */
+import { stringify } from 'csv-stringify/sync';
 
 export type ExportRecord = {
   readonly id: string;
@@ -22,19 +26,28 @@ const COLUMNS: readonly (keyof ExportRecord)[] = [
   'categorySource',
 ];
 
+const CSV_OPTIONS = {
+  record_delimiter: 'windows',
+  // A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) starts with a quote
+  // instead: OWASP's CSV injection advice, as csv-stringify implements it.
+  escape_formulas: true,
+} as const;
+
+/** One field as CSV writes it (for tests and callers that need a single cell). */
 export function csvField(value: string | null): string {
-  if (value === null) return '';
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return stringify([[value]], { ...CSV_OPTIONS, record_delimiter: 'unix' }).replace(/\n$/, '');
 }
 
+/** The header line, after a UTF-8 byte order mark (so spreadsheets read non-ASCII text right). */
 export function csvHeader(): string {
-  return `${COLUMNS.join(',')}\r\n`;
+  return stringify([COLUMNS as string[]], { ...CSV_OPTIONS, bom: true });
 }
 
 export function csvRows(records: readonly ExportRecord[]): string {
-  return records
-    .map((record) => `${COLUMNS.map((c) => csvField(record[c])).join(',')}\r\n`)
-    .join('');
+  return stringify(
+    records.map((record) => COLUMNS.map((c) => record[c])),
+    CSV_OPTIONS,
+  );
 }
 
 /** A batch of a JSON array: `first` opens the array, later batches continue it. */

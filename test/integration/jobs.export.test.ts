@@ -72,7 +72,10 @@ describe('requestExport and export_expenses', () => {
     const file = await t.fetch(done.downloadUrl, { headers: { authorization: `Bearer ${token}` } });
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toMatch(/^text\/csv/);
-    const lines = (await file.text()).split('\r\n');
+    const bytes = Buffer.from(await file.arrayBuffer());
+    // A UTF-8 byte order mark first, so spreadsheets read non-ASCII text right.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.subarray(3).toString('utf8').split('\r\n');
     expect(lines[0]).toBe('id,date,amount,currency,description,merchant,category,categorySource');
     expect(lines[1]).toMatch(/^[^,]+,2026-01-05,1.50,USD,"Lunch, ""good""",Cafe,Groceries,MANUAL$/);
     expect(lines[2]).toMatch(/,2026-01-06,2.00,USD,Bus,,Groceries,MANUAL$/);

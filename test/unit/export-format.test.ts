@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, csvRows, jsonRows } from '../../src/jobs/export-format.js';
+import { csvField, csvHeader, csvRows, jsonRows } from '../../src/jobs/export-format.js';
 
 const record = {
   id: 'RXhwZW5zZTox',
@@ -19,6 +19,15 @@ describe('CSV (RFC 4180)', () => {
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\r\nlines')).toBe('"two\r\nlines"');
     expect(csvField(null)).toBe('');
+  });
+
+  it('neutralizes formulas a spreadsheet would run, and starts with a BOM', () => {
+    const attack = { ...record, description: '=HYPERLINK("http://evil.example","x")' };
+    const line = csvRows([attack, { ...record, merchant: '+1+1', category: '@SUM(A1)' }]);
+    expect(line).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(line).toContain(",'+1+1,'@SUM(A1),");
+    expect(line).not.toMatch(/(^|,)[=+@]/m);
+    expect(csvHeader().startsWith('\uFEFFid,date,amount')).toBe(true);
   });
 
   it('ends every record with CRLF', () => {
