@@ -11,8 +11,11 @@ import {
 } from 'graphql';
 
 const DECIMAL = /^-?(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
-/** What Postgres sends for numeric(14,2): no leading zero, no -0, two decimals. */
-const CANONICAL = /^(-?[1-9]\d{0,11}|0)\.\d\d$/;
+/**
+ * What Postgres sends for numeric(14,2) amounts and numeric(20,2) sums: no leading zero, no -0,
+ * two decimals. Output only: sums may exceed what an input amount may be.
+ */
+const CANONICAL = /^(-?[1-9]\d{0,17}|0)\.\d\d$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function invalid(message: string): GraphQLError {

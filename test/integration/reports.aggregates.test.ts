@@ -85,6 +85,39 @@ describe('dailyMetrics', () => {
     ]);
   });
 
+  it('sums past what one amount may be (999,999,999,999.99) without failing', async () => {
+    const rich = await t.signUp();
+    const big = { amount: '999999999999.99', description: 'big', date: '2026-06-02' };
+    const created = await t.gql(
+      CREATE_EXPENSES,
+      { input: { expenses: [big, big, { ...big, date: '2026-06-03' }] } },
+      rich.token,
+    );
+    expect(created.errors).toBeUndefined();
+    const res = await t.gql(
+      `{ viewer {
+        summary(from: "2026-06-01", to: "2026-06-30") { total count byCategory { total } }
+        dailyMetrics(from: "2026-06-02", to: "2026-06-03") { date total count }
+        categories(first: 20) { nodes { totalSpent } }
+      } }`,
+      {},
+      rich.token,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.viewer.summary).toMatchObject({ total: '2999999999999.97', count: 3 });
+    expect(res.data?.viewer.dailyMetrics).toEqual([
+      { date: '2026-06-02', total: '1999999999999.98', count: 2 },
+      { date: '2026-06-03', total: '999999999999.99', count: 1 },
+    ]);
+    // One amount is still bounded on the way in.
+    const tooBig = await t.gql(
+      CREATE_EXPENSES,
+      { input: { expenses: [{ ...big, amount: '1000000000000.00' }] } },
+      rich.token,
+    );
+    expect(tooBig.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it('refuses ranges over a year and impossible dates', async () => {
     const long = await t.gql(
       `{ viewer { dailyMetrics(from: "2020-01-01", to: "2026-01-01") { date } } }`,

@@ -71,7 +71,7 @@ export async function rollUpDay(db: Executor, userId: number, day: string): Prom
 /** The month's total spending of a user, from expenses (for budget checks). */
 export async function monthTotal(db: Executor, userId: number, day: string): Promise<string> {
   const [row] = await db.execute<{ total: string }>(sql`
-    select coalesce(sum(amount), 0)::numeric(14,2)::text as total from expenses
+    select coalesce(sum(amount), 0)::numeric(20,2)::text as total from expenses
     where user_id = ${userId}
       and expense_date >= date_trunc('month', ${day}::date)::date
       and expense_date < (date_trunc('month', ${day}::date) + interval '1 month')::date`);

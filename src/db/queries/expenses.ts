@@ -330,7 +330,7 @@ type RangeParams = Pick<FilterParams, 'from' | 'to'> & { readonly ids: string };
 const sumStatement = byShape<{ from?: string; to?: string }, RangeParams>(
   (range) => filterShape(range),
   (range) => sql`
-    select ${e.categoryId} as owner, sum(${e.amount})::numeric(14,2)::text as total
+    select ${e.categoryId} as owner, sum(${e.amount})::numeric(20,2)::text as total
     from ${expenses} ${e}
     where ${e.categoryId} = any(${idsParam}) and ${filterCondition(range)}
     group by ${e.categoryId}`,

@@ -65,7 +65,7 @@ export interface SpendingSummary extends SpendingSummaryRow {
  * keys are columns of their own, so the statement that joins the categories can keep the order.
  */
 const summaryRows = sql`
-  select nullif(p.category_id, 0) as "categoryId", sum(p.total)::numeric(14,2)::text as total,
+  select nullif(p.category_id, 0) as "categoryId", sum(p.total)::numeric(20,2)::text as total,
          coalesce(sum(p.count), 0)::int as count, grouping(p.category_id) = 1 as "isTotal",
          sum(p.total) as "sortTotal", p.category_id as "sortCategory"
   from (${spendingParts()}) as p (day, category_id, total, count)
@@ -129,7 +129,7 @@ export interface DailyMetricRow {
 
 const daily = statement<RangeParams>(sql`
   select d.day::date::text as date,
-         coalesce(sum(p.total), 0)::numeric(14,2)::text as total,
+         coalesce(sum(p.total), 0)::numeric(20,2)::text as total,
          coalesce(sum(p.count), 0)::int as count
   from generate_series(${param('from')}::date, ${param('to')}::date, interval '1 day') as d(day)
   left join (${spendingParts()}) as p (day, category_id, total, count)

@@ -26,7 +26,8 @@ export const dailyMetrics = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     day: date('day', { mode: 'string' }).notNull(),
     categoryId: bigint('category_id', { mode: 'number' }).notNull(),
-    total: numeric('total', { precision: 14, scale: 2 }).notNull(),
+    // A day's sum of amounts up to 999,999,999,999.99 each: wider than one amount.
+    total: numeric('total', { precision: 20, scale: 2 }).notNull(),
     count: integer('count').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' })
       .notNull()

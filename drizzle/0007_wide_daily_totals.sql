@@ -1,0 +1,1 @@
+ALTER TABLE "daily_metrics" ALTER COLUMN "total" SET DATA TYPE numeric(20, 2);
