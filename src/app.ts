@@ -17,7 +17,13 @@ import { cacheNamespace } from './cache/namespace.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { createDb, createPool, type Pool } from './db/client.js';
-import { createPoolPermits, guardSql, normalizeSql, poolRunner } from './db/guarded-sql.js';
+import {
+  createPoolPermits,
+  guardSql,
+  normalizeSql,
+  type PoolPermits,
+  poolRunner,
+} from './db/guarded-sql.js';
 import { openDatabase } from './db/open.js';
 import { findRoles } from './db/queries/users.js';
 import { seedDemoIfEmpty } from './db/seed.js';
@@ -51,7 +57,7 @@ import { queueStats } from './jobs/queue-stats.js';
 import { createJobRuntime } from './jobs/runtime.js';
 import { startWorker, type Worker } from './jobs/worker.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { atMostEvery, createMetrics, type Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit/limiter.js';
 import { policiesFrom } from './rate-limit/policies.js';
 
@@ -118,13 +124,13 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     await resolveJwtSecret(config.jwtSecret, config.dataDir),
     config.jwtTtlSeconds,
   );
-  const metrics = createMetrics(async () => {
-    const [row] = await pool`
-      select count(*) filter (where state is distinct from 'idle')::int - 1 as "inUse",
-             count(*)::int as open
-      from pg_stat_activity where application_name = ${applicationName}`;
-    return { inUse: Math.max(0, row?.inUse ?? 0), open: row?.open ?? 0, max: config.db.poolMax };
-  }, queueStats(pool));
+  // Pool figures come from the request permits (no SQL per scrape); the job queue is counted
+  // at most every 10 s, however often /metrics is scraped.
+  let permits: PoolPermits | undefined;
+  const metrics = createMetrics(
+    () => permits?.stats() ?? { inUse: 0, waiting: 0, max: config.db.poolMax },
+    atMostEvery(10_000, queueStats(pool)),
+  );
   const cache = config.cache.enabled
     ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
     : undefined;
@@ -142,7 +148,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     roles: (ids) => findRoles(poolRunner(pool), ids),
     recheckSeconds: config.authRecheckSeconds,
   });
-  const permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
+  permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
     metrics.poolWait.observe({ outcome: ok ? 'ok' : 'timeout' }, ms / 1000),
   );
   const onStatement = (text: string, ms: number, requestId?: string) => {

@@ -168,8 +168,28 @@ function createCacheMetrics(registry: Registry): CacheMetrics {
   };
 }
 
+/**
+ * `fn`'s answer, asked again only once `ms` have passed since the last ask (concurrent callers
+ * share one): what /metrics reads from the database costs the same however often it is scraped.
+ */
+export function atMostEvery<T>(ms: number, fn: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (!last || now - last.at >= ms) {
+      const value = fn();
+      last = { at: now, value };
+      // A failed read is not remembered: the next scrape tries again.
+      value.catch(() => {
+        if (last?.value === value) last = undefined;
+      });
+    }
+    return last.value;
+  };
+}
+
 export function createMetrics(
-  poolStats: () => Promise<{ inUse: number; open: number; max: number }>,
+  poolStats: () => { inUse: number; waiting: number; max: number },
   queueStats?: () => Promise<{ task: string; queued: number; running: number }[]>,
 ): Metrics {
   const registry = new Registry();
@@ -177,18 +197,14 @@ export function createMetrics(
   collectDefaultMetrics({ register: registry });
   new Gauge({
     name: 'db_pool_connections',
-    help: 'Postgres connections of this instance by state (in_use, open, max)',
+    help: "This instance's request connections: in use, requests waiting for one, and the pool size",
     labelNames: ['state'],
     registers: [registry],
-    async collect() {
-      try {
-        const { inUse, open, max } = await poolStats();
-        this.set({ state: 'in_use' }, inUse);
-        this.set({ state: 'open' }, open);
-        this.set({ state: 'max' }, max);
-      } catch {
-        // The database being down must not break the scrape; /ready reports it.
-      }
+    collect() {
+      const { inUse, waiting, max } = poolStats();
+      this.set({ state: 'in_use' }, inUse);
+      this.set({ state: 'waiting' }, waiting);
+      this.set({ state: 'max' }, max);
     },
   });
   return {

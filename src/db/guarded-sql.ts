@@ -31,6 +31,8 @@ export interface PoolPermits {
   acquire(): Promise<() => void>;
   /** A free permit's release function at once, or undefined when a wait would be needed. */
   tryAcquire(): (() => void) | undefined;
+  /** Permits held and callers waiting for one, now (for /metrics: no SQL to know it). */
+  stats(): { inUse: number; waiting: number; max: number };
 }
 
 /** Called once per statement when it ends (or fails), with its duration. */
@@ -72,6 +74,7 @@ export function createPoolPermits(
   };
   return {
     tryAcquire,
+    stats: () => ({ inUse: max - free, waiting: waiters.length, max }),
     acquire() {
       const permit = tryAcquire();
       if (permit) return Promise.resolve(permit);

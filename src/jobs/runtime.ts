@@ -68,7 +68,7 @@ export async function createStandaloneRuntime(
   if (!config.databaseUrl) throw new Error('DATABASE_URL must be set to run a worker on its own');
   const log = createLogger(config);
   const pool = createPool(config.databaseUrl, config.db, 'ledgerline-worker');
-  const metrics = createMetrics(async () => ({ inUse: 0, open: 0, max: config.db.poolMax }));
+  const metrics = createMetrics(() => ({ inUse: 0, waiting: 0, max: config.db.poolMax }));
   let redis: RedisClientType | undefined;
   if (config.redisUrl) {
     redis = createClient({ url: config.redisUrl, disableOfflineQueue: true }) as RedisClientType;
