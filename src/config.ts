@@ -30,6 +30,11 @@ export interface Config {
    * granted in the database, never by signing up). @default []
    */
   readonly adminEmails: readonly string[];
+  /**
+   * `WEBHOOK_ALLOW_PRIVATE_HOSTS`: comma-separated hosts (names or addresses) a notification
+   * webhook may point at although they are not public (development receivers). @default []
+   */
+  readonly webhookAllowPrivateHosts: ReadonlySet<string>;
   /** `DATA_DIR`: embedded Postgres and the generated JWT secret live here. @default './.data' */
   readonly dataDir: string;
   readonly db: {
@@ -236,6 +241,17 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     jwtTtlSeconds: int(env, 'JWT_TTL_SECONDS', 7 * 24 * 3600, 60),
     authRecheckSeconds: int(env, 'AUTH_RECHECK_SECONDS', 30, 0),
+    webhookAllowPrivateHosts: new Set(
+      (env.WEBHOOK_ALLOW_PRIVATE_HOSTS ?? '')
+        .split(',')
+        .map((host) =>
+          host
+            .trim()
+            .toLowerCase()
+            .replace(/^\[|\]$/g, ''),
+        )
+        .filter(Boolean),
+    ),
     adminEmails,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     db: {

@@ -4,14 +4,18 @@ import type { AddressInfo } from 'node:net';
 
 export interface Receiver {
   readonly url: string;
-  readonly received: { body: Record<string, unknown> }[];
+  readonly received: {
+    body: Record<string, unknown>;
+    raw: string;
+    headers: Record<string, string | string[] | undefined>;
+  }[];
   /** Statuses for the next requests, in order; afterwards 200. */
   answer(...statuses: number[]): void;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const received: { body: Record<string, unknown> }[] = [];
+  const received: Receiver['received'][number][] = [];
   const statuses: number[] = [];
   const server: Server = createServer((req, res) => {
     let text = '';
@@ -19,7 +23,7 @@ export async function startReceiver(): Promise<Receiver> {
       text += chunk;
     });
     req.on('end', () => {
-      received.push({ body: JSON.parse(text || '{}') });
+      received.push({ body: JSON.parse(text || '{}'), raw: text, headers: req.headers });
       res.writeHead(statuses.shift() ?? 200);
       res.end();
     });

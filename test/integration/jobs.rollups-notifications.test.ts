@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { withSql } from '../helpers/factories.js';
@@ -9,6 +10,8 @@ const t = useTestApp({
   WORKER_ENABLED: 'true',
   WORKER_POLL_INTERVAL_MS: '100',
   METRICS_DEBOUNCE_MS: '0',
+  // The test's receiver listens on loopback, which webhooks may not reach otherwise.
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
 });
 let receiver: Receiver;
 
@@ -17,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.close());
 
-const SETTINGS = `mutation($input: UpdateSettingsInput!) { updateSettings(input: $input) { user { notificationWebhookUrl monthlyBudget } } }`;
+const SETTINGS = `mutation($input: UpdateSettingsInput!) { updateSettings(input: $input) { user { notificationWebhookUrl notificationWebhookSecret monthlyBudget } } }`;
 const SUMMARY = `{ viewer { summary(from: "2026-01-01", to: "2026-01-31") { total count byCategory { category { name } total count } } dailyMetrics(from: "2026-01-10", to: "2026-01-11") { date total count } } }`;
 
 async function dirtyDays(url: string): Promise<number> {
@@ -201,6 +204,19 @@ describe('settings and send_notification', () => {
       return mine.length >= 2 ? mine : undefined;
     }, 20_000);
     expect(delivered[1]?.body).toMatchObject({ event: 'export_ready', data: { rowCount: 0 } });
+    // Signed the Standard Webhooks way with the secret the user sees in their settings.
+    const secret = set.data?.updateSettings.user.notificationWebhookSecret as string;
+    expect(secret).toMatch(/^whsec_/);
+    const last = delivered[1] as (typeof delivered)[number];
+    expect(new Webhook(secret).verify(last.raw, last.headers as Record<string, string>)).toEqual(
+      last.body,
+    );
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from('another-secret-another').toString('base64')}`).verify(
+        last.raw,
+        last.headers as Record<string, string>,
+      ),
+    ).toThrow();
   }, 30_000);
 
   it('sends one budget notification per month when spending crosses the budget', async () => {

@@ -113,14 +113,27 @@ export async function countUsers(db: SqlRunner): Promise<number> {
   return row?.count ?? 0;
 }
 
+/**
+ * Changes a user's settings. `webhookSecret` is stored only where the user has none yet (a
+ * secret, once handed out, stays until the user asks for another).
+ */
 export async function updateUserSettings(
   db: Executor,
   id: number,
   patch: { notificationWebhookUrl?: string | null; monthlyBudget?: string | null },
+  webhookSecret?: string,
 ): Promise<UserRow | undefined> {
   const [row] = await db
     .update(users)
-    .set({ ...patch, updatedAt: sql`now()` })
+    .set({
+      ...patch,
+      ...(webhookSecret
+        ? {
+            notificationWebhookSecret: sql`coalesce(${users.notificationWebhookSecret}, ${webhookSecret})`,
+          }
+        : {}),
+      updatedAt: sql`now()`,
+    })
     .where(sql`${users.id} = ${id}`)
     .returning();
   return row;

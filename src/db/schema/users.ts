@@ -19,6 +19,8 @@ export const users = pgTable(
     currency: char('currency', { length: 3 }).notNull().default('USD'),
     /** Where notifications (export ready, budget crossed) are POSTed; null: none. */
     notificationWebhookUrl: text('notification_webhook_url'),
+    /** Signs deliveries to that URL (Standard Webhooks `whsec_…`); made when a URL is first set. */
+    notificationWebhookSecret: text('notification_webhook_secret'),
     /** A month's spending above this sends a budget notification; null: no budget. */
     monthlyBudget: numeric('monthly_budget', { precision: 14, scale: 2 }),
     ...timestamps,

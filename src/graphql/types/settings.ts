@@ -1,5 +1,6 @@
 import { updateUserSettings } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
+import { newWebhookSecret, webhookUrlProblem } from '../../jobs/webhook-delivery.js';
 import { requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { badInput, notFound } from '../errors.js';
@@ -10,6 +11,13 @@ builder.objectFields(UserRef, (t) => ({
   notificationWebhookUrl: t.exposeString('notificationWebhookUrl', {
     nullable: true,
     description: 'Where notifications (export ready, budget exceeded) are POSTed as JSON.',
+  }),
+  notificationWebhookSecret: t.string({
+    nullable: true,
+    description:
+      "Signs each delivery the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature headers; verify with any Standard Webhooks library). The user's own only.",
+    resolve: (user, _args, ctx) =>
+      ctx.viewer?.id === user.id ? (user.notificationWebhookSecret ?? null) : null,
   }),
   monthlyBudget: t.field({
     type: 'Decimal',
@@ -32,7 +40,7 @@ const UpdateSettingsPayload = builder
     fields: (t) => ({ user: t.field({ type: UserRef, resolve: (payload) => payload.user }) }),
   });
 
-function webhookUrl(value: string): string {
+function webhookUrl(value: string, allowPrivate: ReadonlySet<string>): string {
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -41,6 +49,10 @@ function webhookUrl(value: string): string {
   }
   if (!['http:', 'https:'].includes(url.protocol) || value.length > 2000) {
     throw badInput('notificationWebhookUrl must be an http(s) URL', 'notificationWebhookUrl');
+  }
+  const problem = webhookUrlProblem(url, allowPrivate);
+  if (problem) {
+    throw badInput(`notificationWebhookUrl ${problem}`, 'notificationWebhookUrl');
   }
   return url.toString();
 }
@@ -55,7 +67,9 @@ builder.mutationField('updateSettings', (t) =>
       const patch: { notificationWebhookUrl?: string | null; monthlyBudget?: string | null } = {};
       if (input.notificationWebhookUrl !== undefined) {
         patch.notificationWebhookUrl =
-          input.notificationWebhookUrl === null ? null : webhookUrl(input.notificationWebhookUrl);
+          input.notificationWebhookUrl === null
+            ? null
+            : webhookUrl(input.notificationWebhookUrl, ctx.config.webhookAllowPrivateHosts);
       }
       if (input.monthlyBudget !== undefined) {
         patch.monthlyBudget =
@@ -63,7 +77,12 @@ builder.mutationField('updateSettings', (t) =>
             ? null
             : positiveAmount(input.monthlyBudget, 'monthlyBudget');
       }
-      const user = await updateUserSettings(ctx.db, viewer.id, patch);
+      const user = await updateUserSettings(
+        ctx.db,
+        viewer.id,
+        patch,
+        patch.notificationWebhookUrl ? newWebhookSecret() : undefined,
+      );
       if (!user) throw notFound('User');
       await ctx.invalidation.evictEntities([['user', viewer.id]]);
       ctx.loaders.userById.clear(viewer.id).prime(viewer.id, user);
