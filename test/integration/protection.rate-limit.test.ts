@@ -207,10 +207,19 @@ describe('signUp and logIn', () => {
       ip: '198.51.100.20',
       variables: { input: { email, name: 'Victim', password: 'the-right-password' } },
     });
+    // Guesses spread over Unicode variants of the email (fullwidth, upper case, a Kelvin sign
+    // for a k) are the same account, so the same bucket.
+    const variants = [
+      email,
+      email.toUpperCase(),
+      email.replace('v', 'ｖ'),
+      email.replace('@example.com', '@EXAMPLE.COM'),
+      email.replace('c', 'Ｃ'),
+    ];
     for (let i = 0; i < 5; i++) {
       const { body } = await call(app, LOG_IN, {
         ip: `198.51.100.${30 + i}`,
-        variables: { input: { email, password: `guess-${i}` } },
+        variables: { input: { email: variants[i], password: `guess-${i}` } },
       });
       expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     }
