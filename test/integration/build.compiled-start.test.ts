@@ -21,8 +21,18 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--outdir', outdir]);
 }, 120_000);
+/** Process groups to kill after the tests (npm and whatever it started). */
+const groups: number[] = [];
+
 afterAll(async () => {
   child?.kill('SIGKILL');
+  for (const group of groups) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   rmSync(outdir, { recursive: true, force: true });
   await db?.drop();
 });
@@ -115,5 +125,56 @@ describe('npm run build', () => {
 
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
+  }, 120_000);
+
+  it('npm start: a SIGTERM to npm reaches the server, which drains and exits', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // npm itself, as an operator's process manager starts it (npm_execpath when run under npm).
+    const npm = process.env.npm_execpath;
+    const [command, args] = npm ? [process.execPath, [npm, 'start']] : ['npm', ['start']];
+    // A process group of its own: the signal under test goes to npm alone, and the cleanup
+    // below can still reach whatever npm started should that signal not.
+    const started = spawn(command, args, {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        JWT_SECRET: 'test-secret-test-secret-test-secret!',
+        CACHE_ENABLED: 'false',
+        WORKER_ENABLED: 'false',
+      },
+    });
+    child = started;
+    groups.push(started.pid as number);
+    const ready = () =>
+      fetch(`${base}/ready`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    for (let i = 0; !(await ready()); i++) {
+      if (started.exitCode !== null) throw new Error('npm start exited during start-up');
+      if (i > 1200) throw new Error('npm start did not become ready');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    started.kill('SIGTERM');
+    // The server (npm's child) must stop too: its port closes.
+    const closed = async () => {
+      for (let i = 0; i < 600; i++) {
+        const up = await fetch(`${base}/health`).then(
+          () => true,
+          () => false,
+        );
+        if (!up) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    expect(await closed()).toBe(true);
   }, 120_000);
 });
