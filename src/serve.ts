@@ -8,6 +8,7 @@ import { createApp } from './app.js';
 import { SHUTDOWN_MESSAGE, shareMetrics } from './cluster/messages.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { REPEATED_SIGNAL_MS } from './signals.js';
 import { startTracing } from './telemetry.js';
 
 /** In-flight requests get this long to finish before the pools close under them. */
@@ -26,14 +27,17 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   });
 
   let stopping = false;
+  let firstSignalAt = 0;
   async function shutdown(reason: string) {
     if (stopping) {
-      // The primary's request repeats a signal the terminal already sent the whole group.
-      if (reason === 'primary') return;
+      // The primary's request, or npm relaying a Ctrl-C the terminal also sent us (the whole
+      // process group gets it), repeats the first signal: only a later one means "now".
+      if (reason === 'primary' || performance.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
       log.warn({ reason }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
+    firstSignalAt = performance.now();
     log.info({ reason }, 'shutting down: /ready is 503, no new connections, draining requests');
     app.beginShutdown();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -59,6 +59,15 @@ describe('graceful shutdown', () => {
     expect(await exited).toBe(0);
   }, 60_000);
 
+  it('Ctrl-C through npm (the signal twice at once) still drains and exits 0', async () => {
+    const { child, base, exited } = await startServer(t.databaseUrl);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    // The terminal signals the whole group and npm relays the same signal a moment later.
+    child.kill('SIGINT');
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 60_000);
+
   it('SIGTERM under load: every request the server accepted is answered, and only those took effect', async () => {
     const { token } = await t.signUp();
     const sql = postgres(t.databaseUrl, { max: 2, onnotice: () => {} });
