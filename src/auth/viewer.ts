@@ -45,10 +45,14 @@ export function createAuthenticator(
           ttl: options.recheckSeconds * 1000,
         })
       : undefined;
-  /** `issuedAt` (ms): a token issued after the last read (a log-in after a grant) reads again. */
+  /**
+   * `issuedAt` (a token's `iat`, whole seconds): a token that may have been issued after the
+   * last read (a log-in after a grant) reads again; `iat` is truncated, so any read before the
+   * end of that second counts as possibly earlier.
+   */
   async function currentRole(id: number, issuedAt: number): Promise<Role | null> {
     const cached = known?.get(id);
-    if (cached && cached.readAt >= issuedAt) return cached.role;
+    if (cached && cached.readAt >= (issuedAt + 1) * 1000) return cached.role;
     const readAt = Date.now();
     let role: Role | null;
     try {
@@ -66,7 +70,7 @@ export function createAuthenticator(
     const claims = match?.[1] ? await tokens.verify(match[1]) : null;
     const id = claims ? decodeId(claims.sub, 'User') : null;
     if (!claims || id === null) throw invalid();
-    const role = await currentRole(id, claims.iat * 1000);
+    const role = await currentRole(id, claims.iat);
     if (role === null) throw invalid();
     return { id, role };
   };

@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 
 const db = await startEmbeddedPostgres(process.argv[2] as string, pino({ level: 'silent' }));
-console.log(`URL ${db.url}`);
+// The handler goes on before the URL is printed: the test signals as soon as it reads it.
 process.on('SIGTERM', async () => {
   await sleep(500);
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
@@ -19,4 +19,5 @@ process.on('SIGTERM', async () => {
   await db.stop();
   process.exit(0);
 });
+console.log(`URL ${db.url}`);
 setInterval(() => {}, 1000);

@@ -83,6 +83,10 @@ describe('signUp', () => {
       input: { email: 'admin@example.com', password: 'password123' },
     });
     expect(claimsOf(login.data?.logIn.token).role).toBe('admin');
+    // At once, though this user's role ('user') was read moments ago, likely in the same second
+    // the new token was issued in (its iat is whole seconds).
+    const listed = await t.gql('{ users(first: 1) { totalCount } }', {}, login.data?.logIn.token);
+    expect(listed.errors).toBeUndefined();
   });
 
   it('compares emails after NFKC and case folding: a Kelvin-sign variant is the same account', async () => {
