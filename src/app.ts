@@ -17,13 +17,7 @@ import { cacheNamespace } from './cache/namespace.js';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { createDb, createPool, type Pool } from './db/client.js';
-import {
-  createPoolPermits,
-  guardSql,
-  normalizeSql,
-  type PoolPermits,
-  poolRunner,
-} from './db/guarded-sql.js';
+import { createGuard, createPoolPermits, guardSql, normalizeSql } from './db/guarded-sql.js';
 import { openDatabase } from './db/open.js';
 import { findRoles } from './db/queries/users.js';
 import { seedDemoIfEmpty } from './db/seed.js';
@@ -126,9 +120,9 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   );
   // Pool figures come from the request permits (no SQL per scrape); the job queue is counted
   // at most every 10 s, however often /metrics is scraped.
-  let permits: PoolPermits | undefined;
   const metrics = createMetrics(
-    () => permits?.stats() ?? { inUse: 0, waiting: 0, max: config.db.poolMax },
+    // Read at scrape time, once the permits below exist.
+    () => permits.stats(),
     atMostEvery(10_000, queueStats(pool)),
   );
   const cache = config.cache.enabled
@@ -142,13 +136,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         databaseUrl,
       )
     : undefined;
-  const authenticate = createAuthenticator(tokens, {
-    // Straight on the pool (no request permit or deadline exists yet); at most one statement
-    // per user per AUTH_RECHECK_SECONDS per process, not counted as any operation's SQL.
-    roles: (ids) => findRoles(poolRunner(pool), ids),
-    recheckSeconds: config.authRecheckSeconds,
-  });
-  permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
+  const permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
     metrics.poolWait.observe({ outcome: ok ? 'ok' : 'timeout' }, ms / 1000),
   );
   const onStatement = (text: string, ms: number, requestId?: string) => {
@@ -157,6 +145,13 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       log.warn({ requestId, sql: normalizeSql(text), ms: Math.round(ms * 10) / 10 }, 'slow sql');
     }
   };
+  const authenticate = createAuthenticator(tokens, {
+    // Under a pool permit like any request's statement (a busy pool refuses it in
+    // DB_POOL_WAIT_MS: 503), but no request's: at most one statement per user per
+    // AUTH_RECHECK_SECONDS per process, not counted as any operation's SQL.
+    roles: (ids) => findRoles(createGuard(pool, { permits, onStatement }), ids),
+    recheckSeconds: config.authRecheckSeconds,
+  });
   /** For the non-GraphQL routes (no per-request statement counting there). */
   const routeDb = createDb(guardSql(pool, { permits, onStatement }), {
     onQuery: () => metrics.sqlStatements.inc(),
