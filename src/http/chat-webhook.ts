@@ -2,19 +2,17 @@
  * POST /webhooks/chat: a chat integration posts `{"text": "..."}` (or plain text) with the user's
  * bearer token and gets 202 with the job id at once; parsing happens in the worker.
  */
+
 import type { Authenticate } from '../auth/viewer.js';
 import type { Db } from '../db/client.js';
 import { encodeGlobalId } from '../ids.js';
 import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../jobs/submit-chat.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { type Policies, rateLimitHeaders } from '../rate-limit/policies.js';
+import { problem, routeViewer } from './route-auth.js';
 
 /** What a webhook call spends from the user's request bucket (it starts a parsing job). */
 const WEBHOOK_COST = 5;
-
-function problem(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
-}
 
 async function messageText(request: Request): Promise<string | undefined> {
   const type = request.headers.get('content-type') ?? '';
@@ -34,13 +32,8 @@ export function createChatWebhook(deps: {
   rateLimit?: { limiter: RateLimiter; policies: Policies };
 }) {
   return async (request: Request): Promise<Response> => {
-    let viewer: Awaited<ReturnType<Authenticate>>;
-    try {
-      viewer = await deps.authenticate(request.headers.get('authorization'));
-    } catch {
-      viewer = null;
-    }
-    if (!viewer) return problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+    const viewer = await routeViewer(deps.authenticate, request);
+    if (viewer instanceof Response) return viewer;
     if (deps.rateLimit) {
       const { limiter, policies } = deps.rateLimit;
       const decision = await limiter.take(policies.request, `user:${viewer.id}`, WEBHOOK_COST);

@@ -2,6 +2,7 @@
  * GET /exports/:id/download: a finished export's file, to its owner only (anyone else: 404),
  * streamed chunk by chunk from Postgres.
  */
+
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticate } from '../auth/viewer.js';
 import type { Db } from '../db/client.js';
@@ -9,12 +10,9 @@ import { exportChunkSeqs, findExportsByIds, readExportChunk } from '../db/querie
 import { findJobsByIds } from '../db/queries/jobs.js';
 import { decodeId } from '../graphql/global-id.js';
 import type { Metrics } from '../metrics.js';
+import { problem, routeViewer } from './route-auth.js';
 
 const PATH = /^\/exports\/([^/]+)\/download$/;
-
-function problem(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
-}
 
 async function download(
   db: Db,
@@ -22,11 +20,8 @@ async function download(
   request: Request,
   id: string,
 ): Promise<Response> {
-  let viewer: Awaited<ReturnType<Authenticate>> = null;
-  try {
-    viewer = await authenticate(request.headers.get('authorization'));
-  } catch {}
-  if (!viewer) return problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+  const viewer = await routeViewer(authenticate, request);
+  if (viewer instanceof Response) return viewer;
   const exportId = decodeId(id, 'Export');
   const [row] = exportId === null ? [] : await findExportsByIds(db, [exportId]);
   if (!row || row.userId !== viewer.id) return problem(404, 'NOT_FOUND', 'Export not found');

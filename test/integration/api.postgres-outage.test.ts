@@ -63,6 +63,18 @@ describe('a Postgres outage under the API', () => {
       expect(body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
       expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|at .*\.js/);
     }
+    // The REST routes too: an outage is not a bad token (a 401 would log the user out).
+    for (const [path, init] of [
+      ['/exports/RXhwb3J0OjE=/download', {}],
+      ['/webhooks/chat', { method: 'POST', body: '{"text":"coffee 3"}' }],
+    ] as const) {
+      const response = await http.fetch(path, {
+        ...init,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      });
+      expect(response.status, path).toBe(503);
+      expect(response.headers.get('retry-after'), path).toBe('1');
+    }
     expect((await http.fetch('/ready')).status).toBe(503);
     // What needs no database still answers.
     expect((await post('{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });

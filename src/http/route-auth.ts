@@ -1,0 +1,29 @@
+/** What the non-GraphQL routes answer with, and who is asking them. */
+import { GraphQLError } from 'graphql';
+import type { Authenticate, Viewer } from '../auth/viewer.js';
+
+export function problem(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/**
+ * The bearer token's viewer, or the response to send instead: 401 for a missing or bad token,
+ * 503 with Retry-After when the user cannot be read now (a database outage must not look like
+ * a revoked token to a client, which would log its user out).
+ */
+export async function routeViewer(
+  authenticate: Authenticate,
+  request: Request,
+): Promise<Viewer | Response> {
+  try {
+    const viewer = await authenticate(request.headers.get('authorization'));
+    if (viewer) return viewer;
+  } catch (error) {
+    if (error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE') {
+      const response = problem(503, 'SERVICE_UNAVAILABLE', error.message);
+      response.headers.set('retry-after', '1');
+      return response;
+    }
+  }
+  return problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+}
