@@ -11,7 +11,7 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { resolveJwtSecret } from './auth/secret.js';
 import { createTokenService } from './auth/tokens.js';
-import { createAuthenticator } from './auth/viewer.js';
+import { createAuthenticator, type Viewer } from './auth/viewer.js';
 import { type Cache, createCache, createInvalidation } from './cache/create-cache.js';
 import { cacheNamespace } from './cache/namespace.js';
 import type { Config } from './config.js';
@@ -39,6 +39,7 @@ import { useHideSuggestions } from './graphql/suggestions.js';
 import { useTracing } from './graphql/tracing.js';
 import { useVariablesGuard } from './graphql/variables-guard.js';
 import { createChatWebhook } from './http/chat-webhook.js';
+import { clientAddress } from './http/client-address.js';
 import { useCompression } from './http/compression.js';
 import { useExportDownload } from './http/export-download.js';
 import { createGraphqlPost } from './http/graphql-post.js';
@@ -168,6 +169,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         log,
       })
     : undefined;
+  const rateLimit = limiter ? useRateLimit(limiter, policies) : undefined;
   const responseCache = cache
     ? createResponseCache({
         schema,
@@ -177,6 +179,20 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         namespace: cache.namespace,
         maxTtlSeconds: config.cache.responseTtlSeconds,
         metrics: metrics.cache,
+        ...(rateLimit
+          ? {
+              admitHit: (request: Request, viewer: Viewer | null, serverContext: unknown) =>
+                rateLimit.chargeCached(
+                  request,
+                  viewer,
+                  clientAddress(
+                    request,
+                    serverContext as { req?: IncomingMessage },
+                    config.trustProxy,
+                  ),
+                ),
+            }
+          : {}),
       })
     : undefined;
 
@@ -186,8 +202,6 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     allowList,
     store: documents,
   });
-  const rateLimit = limiter ? useRateLimit(limiter, policies) : undefined;
-
   const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => pool`select 1` }];
   if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
 

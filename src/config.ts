@@ -83,8 +83,9 @@ export interface Config {
     /** `RATE_LIMIT_PER_SECOND`: points a bucket regains per second. @default 10 */
     readonly perSecond: number;
     /**
-     * `RATE_LIMIT_COMPLEXITY_PER_POINT`: an operation costs ceil(complexity / this) points, at
-     * least 1 (the load suite's 20-row dashboard costs 31). @default 10
+     * `RATE_LIMIT_COMPLEXITY_PER_POINT`: an operation costs 1 point, plus floor(complexity /
+     * this), plus 5 for a mutation; an answer from the response cache costs 1 (a 100-row page of
+     * expenses costs 4). @default 500
      */
     readonly complexityPerPoint: number;
     /** `RATE_LIMIT_AUTH_PER_MINUTE`: signUp and logIn calls per client IP per minute. @default 20 */
@@ -273,7 +274,7 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: bool(env, 'RATE_LIMIT_ENABLED', true),
       burst: int(env, 'RATE_LIMIT_BURST', 300, 1),
       perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 10, 1),
-      complexityPerPoint: int(env, 'RATE_LIMIT_COMPLEXITY_PER_POINT', 10, 1),
+      complexityPerPoint: int(env, 'RATE_LIMIT_COMPLEXITY_PER_POINT', 500, 1),
       authPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 20, 1),
       loginFailuresPerMinute: int(env, 'RATE_LIMIT_LOGIN_FAILURES_PER_MINUTE', 5, 1),
     },

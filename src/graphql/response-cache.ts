@@ -6,7 +6,7 @@
  *   a write bumps the version so every response that could hold what it changed is gone at once.
  * - Looked up in `onParams`, before parsing, validation, the context and execution run; a hit is
  *   sent as the stored body (no re-serialization) with ETag and Cache-Control, or 304 when the
- *   client's If-None-Match matches.
+ *   client's If-None-Match matches, once the rate limiter (`admitHit`) has charged it.
  * - TTL per type: the lowest TTL among the types a document selects.
  * - Identical concurrent misses in one process wait for the first one's result (one computation).
  * - Mutations are never cached; once one has run, it bumps the viewer's scope (and the global
@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import {
   type DocumentNode,
   type ExecutionResult,
+  type GraphQLError,
   type GraphQLSchema,
   getNamedType,
   getOperationAST,
@@ -49,7 +50,8 @@ export const TYPE_TTL_SECONDS: Readonly<Record<string, number>> = {
   SpendingSummary: 60,
   CategorySpend: 60,
   DailyMetric: 60,
-  // Polled while they change: never cached.
+  // Polled while they change, or different for every request: never cached.
+  RateLimit: 0,
   Job: 0,
   Export: 0,
   ExportConnection: 0,
@@ -82,6 +84,15 @@ export interface ResponseCacheOptions {
   readonly namespace: string;
   readonly maxTtlSeconds: number;
   readonly metrics: CacheMetrics;
+  /**
+   * Asked before a stored answer is sent (the rate limiter charges it): an error to send
+   * instead, or undefined. `serverContext` is yoga's (the Node request rides along in it).
+   */
+  readonly admitHit?: (
+    request: Request,
+    viewer: Viewer | null,
+    serverContext: unknown,
+  ) => Promise<GraphQLError | undefined>;
 }
 
 /** JSON with object keys sorted, so `{a,b}` and `{b,a}` variables share a key. */
@@ -169,6 +180,8 @@ export interface ResponseCache {
   open(lookup: Lookup & { readonly key: string }): Promise<CacheTicket>;
   /** After a mutation ran: every response that could hold what it changed is gone. */
   afterMutation(viewer: Viewer | null): Promise<void>;
+  /** The rate limiter's check before a stored answer is sent (unset: none). */
+  readonly admitHit: ResponseCacheOptions['admitHit'];
   /** L1 only, synchronous. */
   getLocal(key: string): CachedResponse | undefined;
   /** Headers (and 304 or 200) for sending a cached response. */
@@ -328,7 +341,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     versions.bump(viewer ? [`user:${viewer.id}`, 'global'] : ['global']);
 
   const plugin: Plugin = {
-    async onParams({ request, params, setResult }) {
+    async onParams({ request, params, setResult, context }) {
       // Not validated yet: anything but strings is left for yoga to refuse.
       const { query, operationName } = params as { query?: unknown; operationName?: unknown };
       if (typeof query !== 'string') return;
@@ -344,9 +357,19 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       states.set(request, state);
       const { key } = lookup;
       if (key === undefined) return;
-      state.ticket = await open({ ...lookup, key });
+      const ticket = await open({ ...lookup, key });
+      if (ticket.hit === undefined) {
+        state.ticket = ticket;
+        return;
+      }
+      const refusal = await options.admitHit?.(request, lookup.viewer, context);
+      if (refusal) {
+        setResult({ errors: [refusal] });
+        return;
+      }
+      state.ticket = ticket;
       // Replaced by the stored body in onResultProcess.
-      if (state.ticket.hit !== undefined) setResult({ data: null });
+      setResult({ data: null });
     },
     async onResultProcess({ request, result, setResultProcessor }) {
       const state = states.get(request);
@@ -381,6 +404,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     prepare,
     open,
     afterMutation,
+    admitHit: options.admitHit,
     // The Node fast path peeks: on a miss the request goes on to yoga, which counts the miss.
     getLocal: (key) => store.getLocal<CachedResponse>(key, 'response', false),
     reply,

@@ -15,5 +15,6 @@ import './types/job.js';
 import './types/export-format.js';
 import './types/export.js';
 import './types/settings.js';
+import './types/rate-limit.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -210,17 +210,20 @@ export function createGraphqlPost(options: GraphqlPostOptions) {
         variables,
       });
       if (lookup?.key !== undefined) {
-        // This instance's L1 answers most hits: no promise for them.
-        const local = cache.getLocal(lookup.key);
-        if (local !== undefined) {
-          const hit = cache.reply(local, ifNoneMatch, 'HIT', mediaType);
-          await send(req, res, request, { ...hit, entry: local }, started);
-          return true;
+        // This instance's L1 answers most hits: no promise for them unless the limiter charges.
+        let stored = cache.getLocal(lookup.key);
+        if (stored === undefined) {
+          ticket = await cache.open({ ...lookup, key: lookup.key });
+          stored = ticket.hit;
         }
-        ticket = await cache.open({ ...lookup, key: lookup.key });
-        if (ticket.hit !== undefined) {
-          const hit = cache.reply(ticket.hit, ifNoneMatch, 'HIT', mediaType);
-          await send(req, res, request, { ...hit, entry: ticket.hit }, started);
+        if (stored !== undefined) {
+          const refusal = cache.admitHit
+            ? await cache.admitHit(request, lookup.viewer, { req })
+            : undefined;
+          const reply = refusal
+            ? await shapedByYoga({ errors: [refusal] }, mediaType)
+            : { ...cache.reply(stored, ifNoneMatch, 'HIT', mediaType), entry: stored };
+          await send(req, res, request, reply, started);
           return true;
         }
       }

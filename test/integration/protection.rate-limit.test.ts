@@ -1,19 +1,24 @@
 /**
  * Rate limiting over real Redis: cost-based token buckets per user (per IP when anonymous),
- * 429 with Retry-After and RateLimit headers, brute-force buckets for signUp/logIn, buckets
- * shared by instances, and the in-process fallback when Redis goes away.
+ * 429 with Retry-After and RateLimit headers, the budget as a field, cached answers charged
+ * too, a person's use under the defaults never refused, brute-force buckets for signUp/logIn,
+ * buckets shared by instances, and the in-process fallback when Redis goes away.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../helpers/app.js';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { dbId, withSql } from '../helpers/factories.js';
 import { type OwnRedis, startOwnRedis } from '../helpers/redis-server.js';
 
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`;
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { token } }`;
 /** Cost 1 (complexity 2). */
 const CHEAP = '{ viewer { id } }';
-/** 20 rows of 6 fields: complexity 20 × 7 + 3, so 15 points at 10 complexity per point. */
+/**
+ * 20 rows of 6 fields: complexity 20 × 7 + 3, so 15 points at the 10 complexity per point these
+ * tests set (1 + floor(143 / 10)); 1 point at the default 500.
+ */
 const PAGE =
   '{ viewer { expenses(first: 20) { nodes { id amount description date merchant currency } } } }';
 
@@ -28,6 +33,7 @@ async function start(env: Record<string, string> = {}): Promise<Client> {
     RATE_LIMIT_ENABLED: 'true',
     RATE_LIMIT_BURST: '30',
     RATE_LIMIT_PER_SECOND: '1',
+    RATE_LIMIT_COMPLEXITY_PER_POINT: '10',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000',
     TRUST_PROXY: 'true',
     // Each app gets its own cache namespace unless a test shares one on purpose.
@@ -123,7 +129,8 @@ describe('per-user buckets', () => {
     const first = await call(app, aliased, { token: dave });
     expect(first.status).toBe(200);
     const remaining = Number(/remaining=(\d+)/.exec(first.headers.get('ratelimit') ?? '')?.[1]);
-    expect(remaining).toBeLessThanOrEqual(30 - 5);
+    // Complexity 5 × (20 × 2 + 3): 1 + 21 points.
+    expect(remaining).toBe(30 - 22);
     // Too expensive for what is left, while a cost-1 query still passes.
     const big = await call(app, PAGE, { token: dave });
     expect(big.status).toBe(429);
@@ -160,10 +167,190 @@ describe('per-user buckets', () => {
   });
 });
 
+describe('the budget, as a field and as headers', () => {
+  let app: Client;
+  beforeAll(async () => {
+    app = await start();
+  });
+
+  const BUDGET = '{ viewer { id } rateLimit { limit remaining cost resetAt } }';
+
+  it('rateLimit tells the cost and what is left after this operation; reading it is free', async () => {
+    const token = await signUp(app);
+    const first = await call(app, BUDGET, { token });
+    expect(first.status).toBe(200);
+    const budget = first.body.data.rateLimit;
+    // `{ viewer { id } }` alone costs 1; the rateLimit selection adds nothing.
+    expect(budget).toMatchObject({ limit: 30, remaining: 29, cost: 1 });
+    expect(first.headers.get('ratelimit')).toMatch(/^limit=30, remaining=29, reset=\d+$/);
+    const resetIn = Date.parse(budget.resetAt) - Date.now();
+    expect(resetIn).toBeGreaterThan(0);
+    expect(resetIn).toBeLessThanOrEqual(2_000);
+    // A mutation costs 5 more than its complexity; the next read shows it spent.
+    const created = await call(
+      app,
+      'mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } } }',
+      { token, variables: { input: { amount: '3.00', description: 'tea', date: '2026-11-01' } } },
+    );
+    expect(created.status).toBe(200);
+    const mutationRemaining = Number(
+      /remaining=(\d+)/.exec(created.headers.get('ratelimit') ?? '')?.[1],
+    );
+    expect(mutationRemaining).toBeLessThanOrEqual(29 - 6);
+    const pageAndBudget =
+      '{ viewer { expenses(first: 20) { nodes { id amount description date merchant currency } } } rateLimit { remaining cost } }';
+    const second = await call(app, pageAndBudget, { token });
+    expect(second.body.data.rateLimit.cost).toBe(15);
+    expect(second.body.data.rateLimit.remaining).toBeLessThanOrEqual(mutationRemaining - 15 + 1);
+  });
+
+  it('with rate limiting off the field still answers: nothing is spent', async () => {
+    const off = await start({ RATE_LIMIT_ENABLED: 'false' });
+    const token = await signUp(off);
+    const { body } = await call(off, BUDGET, { token });
+    expect(body.data.rateLimit).toMatchObject({ limit: 30, remaining: 30, cost: 1 });
+  });
+});
+
+describe('answers from the response cache', () => {
+  let app: Client;
+  beforeAll(async () => {
+    app = await start({ CACHE_ENABLED: 'true', RATE_LIMIT_BURST: '40' });
+  });
+
+  it('cost a point each: a flood of identical requests is refused, over POST and GET', async () => {
+    const token = await signUp(app);
+    const first = await call(app, PAGE, { token });
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    expect(first.headers.get('ratelimit')).toMatch(/remaining=25,/);
+    const hit = await call(app, PAGE, { token });
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('ratelimit')).toMatch(/remaining=2[45],/);
+
+    // 400 at once, 20 in flight: the bucket (about 24 points, one back per second) runs dry.
+    const started = Date.now();
+    const statuses: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < 400) {
+          next++;
+          const response = await call(app, PAGE, { token });
+          statuses.push(response.status);
+          if (response.status === 429) {
+            expect(response.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+            expect(response.body.data).toBeUndefined();
+            expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+          } else {
+            expect(response.headers.get('x-cache')).toBe('HIT');
+          }
+        }
+      }),
+    );
+    const seconds = Math.ceil((Date.now() - started) / 1000);
+    const passed = statuses.filter((s) => s === 200).length;
+    expect(passed).toBeLessThanOrEqual(24 + seconds + 1);
+    expect(statuses.filter((s) => s === 429).length).toBe(400 - passed);
+
+    // Through yoga (GET) a stored answer is refused the same way (a point comes back each
+    // second, so a few may pass first).
+    const url = `/graphql?query=${encodeURIComponent(PAGE)}`;
+    let get: Response | undefined;
+    for (let i = 0; i < 100 && get?.status !== 429; i++) {
+      get = await app.http.fetch(url, {
+        headers: { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' },
+      });
+      if (get.status === 200) expect(get.headers.get('x-cache')).toBe('HIT');
+    }
+    if (!get) throw new Error('no request was sent');
+    expect(get.status).toBe(429);
+    expect(((await get.json()) as Json).errors[0].extensions.code).toBe('RATE_LIMITED');
+  });
+
+  it('a stored answer fetched over GET carries the budget headers and costs one point', async () => {
+    const token = await signUp(app);
+    const url = `/graphql?query=${encodeURIComponent(CHEAP)}`;
+    const headers = { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' };
+    await app.http.fetch(url, { headers });
+    const hit = await app.http.fetch(url, { headers });
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('ratelimit')).toMatch(/^limit=40, remaining=3[89], reset=\d+$/);
+  });
+});
+
+describe('the defaults (300 points, 10 a second, 500 complexity a point)', () => {
+  let app: Client;
+  beforeAll(async () => {
+    app = await start({
+      CACHE_ENABLED: 'true',
+      RATE_LIMIT_BURST: '',
+      RATE_LIMIT_PER_SECOND: '',
+      RATE_LIMIT_COMPLEXITY_PER_POINT: '',
+    });
+  });
+
+  const SCREEN = `query($after: String) { viewer {
+    expenses(first: 100, after: $after) {
+      edges { cursor node { id amount currency description merchant date category { id name } } }
+      pageInfo { hasNextPage endCursor } totalCount
+    }
+    summary(from: "2026-01-01", to: "2026-12-31") { total count }
+  } }`;
+  const CATEGORIES = `{ viewer { categories(first: 20) { nodes { id name color keywords
+    expenses(first: 5) { nodes { id amount description date } } } } } }`;
+
+  it('a person paging, browsing categories and adding expenses is never refused', async () => {
+    const token = await signUp(app);
+    const me = await call(app, '{ viewer { id } }', { token });
+    const userId = dbId(me.body.data.viewer.id);
+    await withSql(db.url, async (sql) => {
+      await sql`insert into categories (user_id, name)
+        select ${userId}, 'Category ' || i from generate_series(1, 20) as i`;
+      await sql`insert into expenses (user_id, category_id, amount, currency, description,
+          expense_date, category_source)
+        select ${userId}, c.id, (i % 90 + 1)::numeric, 'USD', 'row ' || i,
+          date '2026-01-01' + (i % 300), 'MANUAL'
+        from generate_series(1, 900) as i
+        join (select id, row_number() over (order by id) - 1 as n from categories
+              where user_id = ${userId}) c on c.n = i % 20`;
+    });
+    const statuses: number[] = [];
+    // Eight pages of 100 through the dashboard, as fast as the client can.
+    let after: string | null = null;
+    for (let page = 0; page < 8; page++) {
+      const response = await call(app, SCREEN, { token, variables: { after } });
+      statuses.push(response.status);
+      after = response.body.data?.viewer.expenses.pageInfo.endCursor ?? null;
+    }
+    expect(after).not.toBeNull();
+    // The categories screen with five expenses each, three times; then a few new expenses.
+    for (let i = 0; i < 3; i++) statuses.push((await call(app, CATEGORIES, { token })).status);
+    for (let i = 0; i < 5; i++) {
+      const created = await call(
+        app,
+        'mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } } }',
+        {
+          token,
+          variables: { input: { amount: '2.50', description: `x${i}`, date: '2026-11-02' } },
+        },
+      );
+      statuses.push(created.status);
+      statuses.push((await call(app, CATEGORIES, { token })).status);
+    }
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    const { body } = await call(app, '{ rateLimit { remaining } }', { token });
+    // About 8 × 4 + 8 × 3 + 5 × 7 points spent, well within the bucket.
+    expect(body.data.rateLimit.remaining).toBeGreaterThan(150);
+  });
+});
+
 describe('signUp and logIn', () => {
   let app: Client;
   beforeAll(async () => {
     app = await start({
+      // Roomy enough that the request bucket (a mutation costs 6) is not what refuses here.
+      RATE_LIMIT_BURST: '1000',
       RATE_LIMIT_AUTH_PER_MINUTE: '20',
       RATE_LIMIT_LOGIN_FAILURES_PER_MINUTE: '5',
     });
