@@ -6,7 +6,7 @@ export default defineConfig({
   // classes. Resolve it the way Node does so the tests run what production runs.
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    globalSetup: ['./test/helpers/global-setup.ts'],
+    globalSetup: ['./test/helpers/leftovers.ts', './test/helpers/global-setup.ts'],
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     testTimeout: 30_000,
