@@ -51,7 +51,10 @@ export async function startOwnRedis(options: { dir?: string } = {}): Promise<Own
         stdio: 'ignore',
       },
     );
-    for (let i = 0; i < 100 && !(await reachable(port)); i++) await sleep(50);
+    // Until it answers or exits: a busy machine may take seconds, a broken start never ends.
+    const started = child;
+    while (started.exitCode === null && !(await reachable(port))) await sleep(50);
+    if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
   };
   const stop = async () => {
     if (!child || child.exitCode !== null) return;
