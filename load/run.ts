@@ -19,7 +19,7 @@ import postgres from 'postgres';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/open.js';
 import { SEED_EMAIL_DOMAIN, seed } from '../src/db/seed.js';
-import { decodeId } from '../src/graphql/global-id.js';
+import { decodeId } from '../src/domain/ids.js';
 import { createLogger } from '../src/logger.js';
 import { type BulkCeiling, measureBulkCeiling } from './bulk-ceiling.js';
 import {

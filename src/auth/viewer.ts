@@ -6,8 +6,8 @@
  */
 import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
-import { unavailable, userError } from '../graphql/errors.js';
-import { decodeId } from '../graphql/global-id.js';
+import { unavailable, userError } from '../domain/errors.js';
+import { decodeId } from '../domain/ids.js';
 import type { Role, TokenService } from './tokens.js';
 
 export interface Viewer {

@@ -1,8 +1,8 @@
 /** Who may see and change what: the rules every resolver applies. */
 import { brandWithType } from '@pothos/core';
 import type DataLoader from 'dataloader';
-import type { Context, Viewer } from '../context.js';
-import { unauthenticated, userError } from './errors.js';
+import { unauthenticated, userError } from '../domain/errors.js';
+import type { Context, Viewer } from './context.js';
 
 /** A user sees their own rows; an admin may read everyone's. */
 export function canRead(viewer: Viewer | null, ownerId: number): boolean {

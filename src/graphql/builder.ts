@@ -2,9 +2,9 @@
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import RelayPlugin from '@pothos/plugin-relay';
-import type { Context } from '../context.js';
-import { badInput } from './errors.js';
-import { parseGlobalId } from './global-id.js';
+import { badInput } from '../domain/errors.js';
+import { parseGlobalId } from '../domain/ids.js';
+import type { Context } from './context.js';
 import { prefetchNodes } from './node-prefetch.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 

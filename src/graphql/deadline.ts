@@ -5,15 +5,20 @@
  */
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../context.js';
+import { unavailable } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
-import { unavailable } from './errors.js';
+import type { Context } from './context.js';
+import { toGraphQLError } from './errors.js';
 
 export function useDeadline(metrics: Metrics, timeoutMs: number): Plugin {
   const timedOut = (): ExecutionResult => {
     metrics.deadlines.inc();
     return {
-      errors: [unavailable('TIMEOUT', `The operation did not finish within ${timeoutMs} ms`)],
+      errors: [
+        toGraphQLError(
+          unavailable('TIMEOUT', `The operation did not finish within ${timeoutMs} ms`),
+        ),
+      ],
     };
   };
   return {

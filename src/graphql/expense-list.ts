@@ -1,10 +1,10 @@
 /** The expense connection shared by User.expenses and Category.expenses. */
 
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Context } from '../context.js';
 import { type ExpenseOrder, type ExpenseOwner, expenseSortValue } from '../db/queries/expenses.js';
 import type { ExpenseRow } from '../db/schema/expenses.js';
 import { expenseCountKey } from '../loaders/create-loaders.js';
+import type { Context } from './context.js';
 import type { NestedConnection, PlanInfo } from './nested-connections.js';
 import {
   beyondCursorWindow,

@@ -18,8 +18,8 @@ import {
   type GraphQLResolveInfo,
   getArgumentValues,
 } from 'graphql';
-import type { Context } from '../context.js';
 import { inSpan } from '../telemetry.js';
+import type { Context } from './context.js';
 import type { ConnectionResult } from './pagination.js';
 import { rowFieldNodes } from './selection.js';
 

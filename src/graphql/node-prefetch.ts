@@ -5,7 +5,7 @@
  * resolves (an expense's category is its owner's own, readable exactly when the expense is).
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { selects } from './selection.js';
 
 interface GlobalId {

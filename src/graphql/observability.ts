@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../context.js';
 import { PoolBusyError } from '../db/guarded-sql.js';
 import { DeadlineError } from '../deadline.js';
+import { AppError, unavailable } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { unavailable } from './errors.js';
+import type { Context } from './context.js';
+import { toGraphQLError } from './errors.js';
 import { withoutSuggestions } from './suggestions.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -158,9 +159,15 @@ export function createMaskError(log: Logger, options: MaskErrorOptions) {
       if (!original || original instanceof GraphQLError) {
         return options.hideSuggestions ? withoutSuggestions(error) : error;
       }
+      if (original instanceof AppError) {
+        return toGraphQLError(original, { nodes: error.nodes, path: error.path });
+      }
       const limit = limitOf(original);
       if (limit) {
-        return unavailable(limit.code, limit.message, { nodes: error.nodes, path: error.path });
+        return toGraphQLError(unavailable(limit.code, limit.message), {
+          nodes: error.nodes,
+          path: error.path,
+        });
       }
       if (original instanceof PothosValidationError) {
         return new GraphQLError(original.message, {
@@ -176,6 +183,8 @@ export function createMaskError(log: Logger, options: MaskErrorOptions) {
         extensions: { code: 'INTERNAL_SERVER_ERROR' },
       });
     }
+    // Thrown before execution (the context's authentication, say).
+    if (error instanceof AppError) return toGraphQLError(error);
     log.error({ err: error }, 'unexpected error');
     return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   };

@@ -5,8 +5,8 @@
  */
 import type { PageInfoShape } from '@pothos/plugin-relay';
 import type { KeysetWindow } from '../db/queries/keyset.js';
-import { badInput } from './errors.js';
-import { parseDate } from './scalars.js';
+import { parseDate } from '../domain/dates.js';
+import { badInput } from '../domain/errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

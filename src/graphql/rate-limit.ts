@@ -11,12 +11,13 @@
 import { type GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
-import type { Context } from '../context.js';
+import { rateLimited } from '../domain/errors.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Policies } from '../rate-limit/policies.js';
 import { rateLimitHeaders } from '../rate-limit/policies.js';
 import type { Decision } from '../rate-limit/token-bucket.js';
-import { rateLimited } from './errors.js';
+import type { Context } from './context.js';
+import { toGraphQLError } from './errors.js';
 import { operationCost } from './query-limits.js';
 
 /** What a mutation costs beyond its complexity: writes take transactions, jobs and evictions. */
@@ -81,9 +82,11 @@ export function useRateLimit(limiter: RateLimiter, policies: Policies): RateLimi
     const headers = rateLimitHeaders(policies.request, decision);
     if (!decision.allowed) {
       return {
-        refusal: rateLimited(
-          `Rate limit exceeded: this operation costs ${cost} points; retry in ${decision.retryAfterSeconds} s`,
-          headers,
+        refusal: toGraphQLError(
+          rateLimited(
+            `Rate limit exceeded: this operation costs ${cost} points; retry in ${decision.retryAfterSeconds} s`,
+            headers,
+          ),
         ),
       };
     }

@@ -4,8 +4,8 @@
  * already holds (a verified token, an expense's foreign key).
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Context } from '../context.js';
 import type { UserProfile } from '../db/schema/users.js';
+import type { Context } from './context.js';
 import { selectsOnly } from './selection.js';
 
 /** User fields that read only `id` from the row (relations keyed by the user). */

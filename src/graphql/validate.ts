@@ -1,5 +1,5 @@
 /** Input checks shared by mutations: each returns the clean value or throws BAD_USER_INPUT. */
-import { badInput } from './errors.js';
+import { badInput } from '../domain/errors.js';
 
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 

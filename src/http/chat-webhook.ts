@@ -5,7 +5,7 @@
 
 import type { Authenticate } from '../auth/viewer.js';
 import type { Db } from '../db/client.js';
-import { encodeGlobalId } from '../ids.js';
+import { encodeGlobalId } from '../domain/ids.js';
 import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../jobs/submit-chat.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { type Policies, rateLimitHeaders } from '../rate-limit/policies.js';

@@ -8,7 +8,7 @@ import type { Authenticate } from '../auth/viewer.js';
 import type { Db } from '../db/client.js';
 import { exportChunkSeqs, findExportsByIds, readExportChunk } from '../db/queries/exports.js';
 import { findJobsByIds } from '../db/queries/jobs.js';
-import { decodeId } from '../graphql/global-id.js';
+import { decodeId } from '../domain/ids.js';
 import type { Metrics } from '../metrics.js';
 import { problem, routeViewer } from './route-auth.js';
 

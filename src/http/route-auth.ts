@@ -1,6 +1,6 @@
 /** What the non-GraphQL routes answer with, and who is asking them. */
-import { GraphQLError } from 'graphql';
 import type { Authenticate, Viewer } from '../auth/viewer.js';
+import { AppError } from '../domain/errors.js';
 
 export function problem(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
@@ -19,7 +19,7 @@ export async function routeViewer(
     const viewer = await authenticate(request.headers.get('authorization'));
     if (viewer) return viewer;
   } catch (error) {
-    if (error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE') {
+    if (error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE') {
       const response = problem(503, 'SERVICE_UNAVAILABLE', error.message);
       response.headers.set('retry-after', '1');
       return response;

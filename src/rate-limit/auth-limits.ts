@@ -2,8 +2,9 @@
  * Brute-force limits for signUp and logIn: attempts per client address, and failed log-ins per
  * email (a locked email is refused even with the right password until its bucket refills).
  */
+
+import { rateLimited } from '../domain/errors.js';
 import { emailKey } from '../email.js';
-import { rateLimited } from '../graphql/errors.js';
 import type { RateLimiter } from './limiter.js';
 import { type Policies, rateLimitHeaders } from './policies.js';
 import type { BucketPolicy, Decision } from './token-bucket.js';

@@ -14,7 +14,7 @@ async function admin(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['--import', 'tsx', 'src/auth/admin-cli.ts', ...args],
+      ['--import', 'tsx', 'src/admin-cli.ts', ...args],
       { env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: t.databaseUrl, ...env } },
     );
     return { code: 0, stdout, stderr };

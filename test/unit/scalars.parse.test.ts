@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareDecimal,
-  DecimalScalar,
-  parseDate,
-  parseDecimal,
-} from '../../src/graphql/scalars.js';
+import { parseDate } from '../../src/domain/dates.js';
+import { compareDecimal, parseDecimal } from '../../src/domain/money.js';
+import { DateScalar, DecimalScalar } from '../../src/graphql/scalars.js';
 
 describe('parseDecimal', () => {
   it.each([
@@ -34,9 +31,7 @@ describe('parseDecimal', () => {
     true,
     {},
   ])('refuses %j as BAD_USER_INPUT', (input) => {
-    expect(() => parseDecimal(input)).toThrow(
-      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
-    );
+    expect(() => parseDecimal(input)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
   });
 
   // Output takes a fast path for what Postgres sends; every other form is still normalized.
@@ -50,6 +45,15 @@ describe('parseDecimal', () => {
     [' 7.10', '7.10'],
     [3.1, '3.10'],
   ])('serializes %j as %s', (value, output) => expect(DecimalScalar.serialize(value)).toBe(output));
+
+  it('as a scalar, refuses with a GraphQL error carrying the code', () => {
+    expect(() => DecimalScalar.parseValue('1.005')).toThrow(
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
+    );
+    expect(() => DateScalar.parseValue('2026-02-30')).toThrow(
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
+    );
+  });
 
   it('does not serialize what is not an amount', () => {
     expect(() => DecimalScalar.serialize('012.50')).toThrow();
@@ -77,8 +81,6 @@ describe('parseDate', () => {
     '',
     20260101,
   ])('refuses %j', (value) => {
-    expect(() => parseDate(value)).toThrow(
-      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
-    );
+    expect(() => parseDate(value)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
   });
 });

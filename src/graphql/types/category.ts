@@ -1,4 +1,3 @@
-import type { Context } from '../../context.js';
 import {
   deleteCategory,
   findCategoryNameClash,
@@ -9,13 +8,14 @@ import {
 import { uncategorizeExpenses } from '../../db/queries/expenses.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
+import { badInput, notFound } from '../../domain/errors.js';
+import { requireId } from '../../domain/ids.js';
 import { expensesChanged } from '../../jobs/rollups.js';
 import { loadReadable, readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
-import { badInput, notFound } from '../errors.js';
+import type { Context } from '../context.js';
 import { nestedExpenses, resolveExpenseList } from '../expense-list.js';
-import { requireId } from '../global-id.js';
 import { planConnection, planned } from '../nested-connections.js';
 import { connectionComplexity } from '../pagination.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';

@@ -1,8 +1,8 @@
 import type { ExpenseFilter } from '../../db/queries/expenses.js';
+import { badInput } from '../../domain/errors.js';
+import { requireId } from '../../domain/ids.js';
+import { compareDecimal } from '../../domain/money.js';
 import { builder } from '../builder.js';
-import { badInput } from '../errors.js';
-import { requireId } from '../global-id.js';
-import { compareDecimal } from '../scalars.js';
 
 export const ExpenseFilterInput = builder.inputType('ExpenseFilter', {
   fields: (t) => ({

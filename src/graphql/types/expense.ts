@@ -1,4 +1,3 @@
-import type { Context, Viewer } from '../../context.js';
 import {
   deleteExpense,
   type ExpensePatch,
@@ -6,13 +5,14 @@ import {
   updateExpense,
 } from '../../db/queries/expenses.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
+import { badInput, notFound } from '../../domain/errors.js';
+import { requireId } from '../../domain/ids.js';
 import { insertExpensesWithJobs } from '../../jobs/expense-inserts.js';
 import { expensesChanged } from '../../jobs/rollups.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
-import { badInput, notFound } from '../errors.js';
-import { requireId } from '../global-id.js';
+import type { Context, Viewer } from '../context.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
 import { userForSelection } from '../user-row.js';
 import * as check from '../validate.js';

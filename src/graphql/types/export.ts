@@ -1,9 +1,9 @@
 import { countExportsByUser, pageExportsByUser } from '../../db/queries/exports.js';
+import { encodeGlobalId } from '../../domain/ids.js';
 import { requestExport } from '../../jobs/request-export.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
-import { encodeId } from '../global-id.js';
 import {
   beyondCursorWindow,
   buildConnection,
@@ -18,7 +18,7 @@ import { JobStateEnum } from './job-state.js';
 
 /** Where the owner GETs a finished export (with the same bearer token). */
 export const downloadPath = (exportId: number) =>
-  `/exports/${encodeId('Export', exportId)}/download`;
+  `/exports/${encodeGlobalId('Export', exportId)}/download`;
 
 builder.node(ExportRef, {
   id: { resolve: (row) => row.id },

@@ -1,9 +1,9 @@
 import { updateUserSettings } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
+import { badInput, notFound } from '../../domain/errors.js';
 import { newWebhookSecret, webhookUrlProblem } from '../../jobs/webhook-delivery.js';
 import { requireViewer } from '../access.js';
 import { builder } from '../builder.js';
-import { badInput, notFound } from '../errors.js';
 import { UserRef } from '../refs.js';
 import { positiveAmount } from '../validate.js';
 

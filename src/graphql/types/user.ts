@@ -1,5 +1,4 @@
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../auth/password.js';
-import type { Context } from '../../context.js';
 import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
 import { type CategoryPageExtras, insertCategories } from '../../db/queries/categories.js';
 import { markCovered } from '../../db/queries/daily-metrics.js';
@@ -7,12 +6,13 @@ import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/que
 import type { CategoryRow } from '../../db/schema/categories.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
 import type { UserProfile, UserRow } from '../../db/schema/users.js';
+import { badInput, userError } from '../../domain/errors.js';
+import { encodeGlobalId } from '../../domain/ids.js';
 import { loadReadable, requireAdmin } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
-import { badInput, userError } from '../errors.js';
+import type { Context } from '../context.js';
 import { nestedExpenses, resolveExpenseList } from '../expense-list.js';
-import { encodeId } from '../global-id.js';
 import { type PlanInfo, planBelow, planConnection, planned } from '../nested-connections.js';
 import {
   beyondCursorWindow,
@@ -185,7 +185,7 @@ const LogInInput = builder.inputType('LogInInput', {
 
 /** A token for the user, with the role the database gives them (never from the email). */
 async function authPayload(ctx: Context, user: UserRow) {
-  const token = await ctx.tokens.sign({ sub: encodeId('User', user.id), role: user.role });
+  const token = await ctx.tokens.sign({ sub: encodeGlobalId('User', user.id), role: user.role });
   return { token, user };
 }
 

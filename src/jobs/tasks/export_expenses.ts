@@ -11,7 +11,7 @@ import {
   finishExport,
 } from '../../db/queries/exports.js';
 import { users } from '../../db/schema/users.js';
-import { encodeGlobalId } from '../../ids.js';
+import { encodeGlobalId } from '../../domain/ids.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
 import { enqueue } from '../enqueue.js';
 import { csvHeader, csvRows, type ExportRecord, jsonRows } from '../export-format.js';

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { jobs } from '../../db/schema/jobs.js';
 import { users } from '../../db/schema/users.js';
-import { encodeGlobalId } from '../../ids.js';
+import { encodeGlobalId } from '../../domain/ids.js';
 import { parseChatMessage } from '../chat-parser.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
 import { insertExpensesWithJobs } from '../expense-inserts.js';

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { updateUserSettings } from '../../db/queries/users.js';
 import { users } from '../../db/schema/users.js';
-import { encodeGlobalId } from '../../ids.js';
+import { encodeGlobalId } from '../../domain/ids.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
 import { deliverWebhook, newWebhookSecret, WebhookTargetError } from '../webhook-delivery.js';
 

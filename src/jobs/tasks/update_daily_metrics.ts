@@ -5,7 +5,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { monthTotal, rollUpDay } from '../../db/queries/daily-metrics.js';
 import { users } from '../../db/schema/users.js';
-import { compareDecimal } from '../../graphql/scalars.js';
+import { compareDecimal } from '../../domain/money.js';
 import { cliTask, defineTask } from '../define-task.js';
 import { enqueue } from '../enqueue.js';
 

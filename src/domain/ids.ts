@@ -1,16 +1,25 @@
 /**
- * Relay global IDs: base64 of `Type:dbId` (the Pothos relay default). Decoding validates the type
- * name and the id, so garbage is BAD_USER_INPUT and never reaches SQL.
+ * Relay global IDs: base64 of `Type:dbId` (the Pothos relay default), shared by the API and the
+ * jobs that report ids. Decoding validates the type name and the id, so garbage is
+ * BAD_USER_INPUT and never reaches SQL.
  */
-
-import { encodeGlobalId, NODE_TYPES, type NodeTypeName } from '../ids.js';
 import { badInput } from './errors.js';
 
-export type { NodeTypeName };
+export type NodeTypeName = 'User' | 'Category' | 'Expense' | 'Job' | 'Export';
+
+export const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
+  'User',
+  'Category',
+  'Expense',
+  'Job',
+  'Export',
+]);
+
+export function encodeGlobalId(type: NodeTypeName, id: number): string {
+  return Buffer.from(`${type}:${id}`).toString('base64');
+}
 
 const DB_ID = /^[1-9]\d{0,15}$/;
-
-export const encodeId = encodeGlobalId;
 
 /** Splits a global ID into type and numeric id, or null when it is not one of ours. */
 export function parseGlobalId(value: string): { typename: NodeTypeName; id: number } | null {

@@ -8,10 +8,10 @@
 import { parseArgs } from 'node:util';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/open.js';
-import { setRole } from '../db/queries/users.js';
-import { createLogger } from '../logger.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/open.js';
+import { setRole } from './db/queries/users.js';
+import { createLogger } from './logger.js';
 
 const USAGE = `Usage: npm run admin -- <grant|revoke> <email>
        npm run admin -- grant --from-env     grant every address in ADMIN_EMAILS

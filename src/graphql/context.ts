@@ -5,22 +5,22 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { TokenService } from './auth/tokens.js';
-import type { Authenticate, Viewer } from './auth/viewer.js';
-import type { Invalidation } from './cache/create-cache.js';
-import type { EntityCache } from './cache/entities.js';
-import type { Config } from './config.js';
-import { createLazyDb, type Pool, type RequestDb } from './db/client.js';
-import { createGuard, type PoolPermits } from './db/guarded-sql.js';
-import type { SqlRunner } from './db/statement.js';
-import { Deadline } from './deadline.js';
-import { requestIdOf } from './graphql/observability.js';
-import { clientAddress } from './http/client-address.js';
-import type { OutboxRelay } from './jobs/outbox.js';
-import { createLoaders, type Loaders } from './loaders/create-loaders.js';
-import { type AuthLimits, createAuthLimits, noAuthLimits } from './rate-limit/auth-limits.js';
-import type { RateLimiter } from './rate-limit/limiter.js';
-import type { Policies } from './rate-limit/policies.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Authenticate, Viewer } from '../auth/viewer.js';
+import type { Invalidation } from '../cache/create-cache.js';
+import type { EntityCache } from '../cache/entities.js';
+import type { Config } from '../config.js';
+import { createLazyDb, type Pool, type RequestDb } from '../db/client.js';
+import { createGuard, type PoolPermits } from '../db/guarded-sql.js';
+import type { SqlRunner } from '../db/statement.js';
+import { Deadline } from '../deadline.js';
+import type { OutboxRelay } from '../jobs/outbox.js';
+import { createLoaders, type Loaders } from '../loaders/create-loaders.js';
+import { type AuthLimits, createAuthLimits, noAuthLimits } from '../rate-limit/auth-limits.js';
+import type { RateLimiter } from '../rate-limit/limiter.js';
+import type { Policies } from '../rate-limit/policies.js';
+import { clientAddress } from './client-address.js';
+import { requestIdOf } from './observability.js';
 
 export type { Viewer };
 
