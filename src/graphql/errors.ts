@@ -38,3 +38,14 @@ export function asGraphQL<T>(parse: () => T): T {
     throw error instanceof AppError ? toGraphQLError(error) : error;
   }
 }
+
+/**
+ * An error's code before masking has run: a domain error thrown in a resolver arrives wrapped,
+ * its code still on the original.
+ */
+export function codeOf(error: GraphQLError): string | undefined {
+  const original = error.originalError;
+  if (original instanceof AppError) return original.code;
+  const code = error.extensions?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -12,7 +12,7 @@ import { AppError, unavailable } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Context } from './context.js';
-import { toGraphQLError } from './errors.js';
+import { codeOf, toGraphQLError } from './errors.js';
 import { withoutSuggestions } from './suggestions.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -73,7 +73,7 @@ export function useOperationMetrics(metrics: Metrics, log: Logger, slowMs: numbe
           for (const error of errors) {
             metrics.errors.inc({
               operation: label,
-              code: String(error.extensions?.code ?? 'UNKNOWN'),
+              code: codeOf(error) ?? 'UNKNOWN',
             });
           }
           const ms = Math.round(seconds * 10_000) / 10;
@@ -86,7 +86,7 @@ export function useOperationMetrics(metrics: Metrics, log: Logger, slowMs: numbe
             // Executed means not answered from the cache (a hit never gets here).
             cache: type === 'query' ? 'miss' : 'bypass',
             user: ctx.viewer?.id,
-            errors: errors.map((error) => error.extensions?.code ?? 'UNKNOWN'),
+            errors: errors.map((error) => codeOf(error) ?? 'UNKNOWN'),
           };
           if (ms > slowMs) log.warn(fields, 'slow operation');
           else log.info(fields, 'operation');

@@ -6,6 +6,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { codeOf } from './errors.js';
 
 const tracer = trace.getTracer('ledgerline');
 
@@ -25,7 +26,7 @@ export function useTracing(): Plugin {
               if (result.errors?.length) {
                 span.setStatus({
                   code: SpanStatusCode.ERROR,
-                  message: result.errors.map((e) => e.extensions?.code ?? 'ERROR').join(','),
+                  message: result.errors.map((e) => codeOf(e) ?? 'ERROR').join(','),
                 });
               }
               return result;
