@@ -81,6 +81,20 @@ export function badShape(message: string): GraphQLError {
  */
 export function useVariablesGuard(): Plugin {
   return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      // yoga's GET and form parsers JSON.parse `variables` and `extensions` as they are: a
+      // malformed one is the client's mistake (400), not an internal error.
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (error instanceof SyntaxError)
+            throw badShape('variables or extensions is not valid JSON');
+          throw error;
+        }
+      });
+    },
     onParams({ params }) {
       const problem = variablesProblem(params.variables) ?? variablesProblem(params.extensions);
       if (problem) throw badShape(problem);

@@ -87,6 +87,26 @@ describe('the shape of variables', () => {
     await expectRefused(response, /nests deeper than 32 levels/);
   });
 
+  it('refuses malformed JSON in a GET query string or a form body as BAD_USER_INPUT', async () => {
+    for (const name of ['variables', 'extensions']) {
+      const url = `/graphql?query=${encodeURIComponent(QUERY)}&${name}=${encodeURIComponent('{bad')}`;
+      const response = await client.http.fetch(url, {
+        headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' },
+      });
+      await expectRefused(response, /not valid JSON/);
+    }
+    const form = new URLSearchParams({ query: QUERY, variables: '{"x":' });
+    const response = await client.http.fetch('/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-graphql-yoga-csrf': '1',
+      },
+      body: form.toString(),
+    });
+    await expectRefused(response, /not valid JSON/);
+  });
+
   it('keeps serving after all of them', async () => {
     const { body } = await client.gql(TYPE_QUERY, { x: 'Query' });
     expect(body).toEqual({ data: { __type: { name: 'Query' } } });
