@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../db/errors.js';
 import {
   deleteCategory,
   findCategoryNameClash,
@@ -10,6 +11,7 @@ import type { CategoryRow } from '../../db/schema/categories.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
 import { badInput, notFound } from '../../domain/errors.js';
 import { requireId } from '../../domain/ids.js';
+import * as check from '../../domain/validate.js';
 import { expensesChanged } from '../../jobs/rollups.js';
 import { loadReadable, readable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
@@ -19,7 +21,6 @@ import { nestedExpenses, resolveExpenseList } from '../expense-list.js';
 import { planConnection, planned } from '../nested-connections.js';
 import { connectionComplexity } from '../pagination.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
-import * as check from '../validate.js';
 import { DeleteInput, DeletePayload } from './delete-payload.js';
 import { ExpenseConnection } from './expense.js';
 import { ExpenseFilterInput } from './expense-filter.js';
@@ -118,7 +119,7 @@ async function guardNameRace<T>(name: string, write: () => Promise<T>): Promise<
   try {
     return await write();
   } catch (error) {
-    if (check.isUniqueViolation(error)) {
+    if (isUniqueViolation(error)) {
       throw badInput(`You already have a category named "${name}"`, 'name');
     }
     throw error;

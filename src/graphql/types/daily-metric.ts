@@ -1,7 +1,7 @@
 import { type DailyMetricRow, dailyMetrics } from '../../db/queries/reports.js';
+import { dateRange } from '../../domain/validate.js';
 import { builder } from '../builder.js';
 import { UserRef } from '../refs.js';
-import { dateRange } from '../validate.js';
 
 export const MAX_METRIC_DAYS = 366;
 

@@ -1,3 +1,4 @@
+import { violatedForeignKey } from '../../db/errors.js';
 import {
   deleteExpense,
   type ExpensePatch,
@@ -7,6 +8,7 @@ import {
 import type { ExpenseRow } from '../../db/schema/expenses.js';
 import { badInput, notFound } from '../../domain/errors.js';
 import { requireId } from '../../domain/ids.js';
+import * as check from '../../domain/validate.js';
 import { insertExpensesWithJobs } from '../../jobs/expense-inserts.js';
 import { expensesChanged } from '../../jobs/rollups.js';
 import { loadReadable, requireViewer } from '../access.js';
@@ -15,7 +17,6 @@ import { countedConnection } from '../connections.js';
 import type { Context, Viewer } from '../context.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
 import { userForSelection } from '../user-row.js';
-import * as check from '../validate.js';
 import { CategorySourceEnum } from './category-source.js';
 import { DeleteInput, DeletePayload } from './delete-payload.js';
 
@@ -145,7 +146,7 @@ async function createAll(
     created = await insertExpensesWithJobs(ctx.db, viewer.id, rows, debounce(ctx));
   } catch (error) {
     // A valid token of a user deleted since: nothing was written.
-    if (check.violatedForeignKey(error)?.endsWith('_user_id_users_id_fk')) throw notFound('User');
+    if (violatedForeignKey(error)?.endsWith('_user_id_users_id_fk')) throw notFound('User');
     throw error;
   }
   if (created.length === 0) throw notFound('User');

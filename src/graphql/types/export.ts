@@ -1,5 +1,6 @@
 import { countExportsByUser, pageExportsByUser } from '../../db/queries/exports.js';
 import { encodeGlobalId } from '../../domain/ids.js';
+import { dateRange } from '../../domain/validate.js';
 import { requestExport } from '../../jobs/request-export.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
@@ -12,7 +13,6 @@ import {
   parseConnectionArgs,
 } from '../pagination.js';
 import { ExportRef, JobRef, UserRef } from '../refs.js';
-import { dateRange } from '../validate.js';
 import { ExportFormatEnum } from './export-format.js';
 import { JobStateEnum } from './job-state.js';
 

@@ -1,9 +1,9 @@
 import { requireId } from '../../domain/ids.js';
+import * as check from '../../domain/validate.js';
 import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../../jobs/submit-chat.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { JobRef } from '../refs.js';
-import * as check from '../validate.js';
 import { JobStateEnum } from './job-state.js';
 
 builder.node(JobRef, {

@@ -1,11 +1,11 @@
 import { updateUserSettings } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
 import { badInput, notFound } from '../../domain/errors.js';
+import { positiveAmount } from '../../domain/validate.js';
 import { newWebhookSecret, webhookUrlProblem } from '../../jobs/webhook-delivery.js';
 import { requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { UserRef } from '../refs.js';
-import { positiveAmount } from '../validate.js';
 
 builder.objectFields(UserRef, (t) => ({
   notificationWebhookUrl: t.exposeString('notificationWebhookUrl', {

@@ -1,8 +1,8 @@
 import { type SpendingSummaryRow, spendingSummary } from '../../db/queries/reports.js';
+import { dateRange } from '../../domain/validate.js';
 import { builder } from '../builder.js';
 import { UserRef } from '../refs.js';
 import { selects } from '../selection.js';
-import { dateRange } from '../validate.js';
 import { CategorySpend } from './category-spend.js';
 
 const SpendingSummary = builder.objectRef<SpendingSummaryRow>('SpendingSummary').implement({

@@ -8,6 +8,7 @@ import type { ExpenseRow } from '../../db/schema/expenses.js';
 import type { UserProfile, UserRow } from '../../db/schema/users.js';
 import { badInput, userError } from '../../domain/errors.js';
 import { encodeGlobalId } from '../../domain/ids.js';
+import * as check from '../../domain/validate.js';
 import { loadReadable, requireAdmin } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -25,7 +26,6 @@ import {
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
 import { selects } from '../selection.js';
 import { userForSelection } from '../user-row.js';
-import * as check from '../validate.js';
 import { CategoryConnection } from './category.js';
 import { ExpenseConnection } from './expense.js';
 import { ExpenseFilterInput } from './expense-filter.js';

@@ -1,5 +1,5 @@
 /** Input checks shared by mutations: each returns the clean value or throws BAD_USER_INPUT. */
-import { badInput } from '../domain/errors.js';
+import { badInput } from './errors.js';
 
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
@@ -74,25 +74,4 @@ export function dateRange(from: string, to: string, maxDays?: number): void {
 /** Today's date in UTC, YYYY-MM-DD. */
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
-}
-
-/** The Postgres error with `code` in the cause chain (Drizzle wraps the driver's error). */
-function postgresError(error: unknown, code: string): { constraint_name?: string } | undefined {
-  let current: unknown = error;
-  while (current && typeof current === 'object') {
-    if ((current as { code?: unknown }).code === code) return current;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** True for a Postgres unique violation (a race lost to a concurrent insert). */
-export function isUniqueViolation(error: unknown): boolean {
-  return postgresError(error, '23505') !== undefined;
-}
-
-/** The constraint of a Postgres foreign-key violation, if `error` is one. */
-export function violatedForeignKey(error: unknown): string | undefined {
-  const found = postgresError(error, '23503');
-  return found ? (found.constraint_name ?? '') : undefined;
 }
