@@ -32,7 +32,7 @@ import {
   usePersistedOperations,
   usePersistedRegistration,
 } from './graphql/persisted-operations.js';
-import { useQueryLimits } from './graphql/query-limits.js';
+import { parseWithinLimits, useQueryLimits } from './graphql/query-limits.js';
 import { useRateLimit } from './graphql/rate-limit.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
@@ -179,6 +179,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
         namespace: cache.namespace,
         maxTtlSeconds: config.cache.responseTtlSeconds,
         metrics: metrics.cache,
+        parse: (source: string) => parseWithinLimits(source, config.limits),
         ...(rateLimit
           ? {
               admitHit: (request: Request, viewer: Viewer | null, serverContext: unknown) =>

@@ -10,6 +10,7 @@ import {
   type DocumentNode,
   GraphQLError,
   type GraphQLSchema,
+  parse,
   type ValidationRule,
   validate,
 } from 'graphql';
@@ -45,6 +46,68 @@ function countLimitRule(limits: Config['limits']): ValidationRule {
       },
     };
   };
+}
+
+/** Deeper than any real document, far shallower than the parser's recursion can go. */
+export const MAX_DOCUMENT_NESTING = 64;
+
+/**
+ * Whether brackets (`{`, `[`, `(`) nest deeper than `max` outside strings and comments: a scan
+ * before parsing, since graphql-js parses nested lists, objects and selections recursively and
+ * 2,000 levels overflow the stack before the token limit is reached.
+ */
+export function documentNestsDeeperThan(source: string, max = MAX_DOCUMENT_NESTING): boolean {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b || c === 0x28) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d || c === 0x29) {
+      depth--;
+    } else if (c === 0x23) {
+      // A comment runs to the end of the line.
+      while (i < source.length && source.charCodeAt(i) !== 0x0a && source.charCodeAt(i) !== 0x0d)
+        i++;
+    } else if (c === 0x22) {
+      if (source.startsWith('"""', i)) {
+        // A block string ends at the next unescaped triple quote.
+        i += 3;
+        while (i < source.length && !source.startsWith('"""', i))
+          i += source.startsWith('\\"""', i) ? 4 : 1;
+        i += 2;
+      } else {
+        i++;
+        while (
+          i < source.length &&
+          source.charCodeAt(i) !== 0x22 &&
+          source.charCodeAt(i) !== 0x0a
+        ) {
+          if (source.charCodeAt(i) === 0x5c) i++;
+          i++;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/** graphql-js's parse within the limits: nesting first, then the token count. */
+export function parseWithinLimits(
+  source: string,
+  limits: Config['limits'],
+  parseFn: (source: string, options: { maxTokens: number }) => DocumentNode = parse,
+): DocumentNode {
+  if (documentNestsDeeperThan(source)) {
+    throw tooComplex(`The document nests deeper than ${MAX_DOCUMENT_NESTING} levels`);
+  }
+  try {
+    return parseFn(source, { maxTokens: limits.maxTokens });
+  } catch (error) {
+    if (error instanceof GraphQLError && /tokens\. Parsing aborted/.test(error.message)) {
+      throw tooComplex(`The document has more than ${limits.maxTokens} tokens`);
+    }
+    throw error;
+  }
 }
 
 const costs = new WeakMap<object, number>();
@@ -98,16 +161,13 @@ export function useQueryLimits(limits: Config['limits']): Plugin {
   return {
     onParse({ setParseFn, parseFn }) {
       // graphql-js stops lexing at maxTokens, so a huge document costs nothing to refuse.
-      setParseFn((source, options) => {
-        try {
-          return parseFn(source, { ...options, maxTokens: limits.maxTokens });
-        } catch (error) {
-          if (error instanceof GraphQLError && /tokens\. Parsing aborted/.test(error.message)) {
-            throw tooComplex(`The document has more than ${limits.maxTokens} tokens`);
-          }
-          throw error;
-        }
-      });
+      setParseFn((source, options) =>
+        parseWithinLimits(
+          String(typeof source === 'string' ? source : source.body),
+          limits,
+          (text, bounds) => parseFn(text, { ...options, ...bounds }),
+        ),
+      );
     },
     onValidate({ addValidationRule }) {
       addValidationRule(countLimitRule(limits));

@@ -85,6 +85,11 @@ export interface ResponseCacheOptions {
   readonly maxTtlSeconds: number;
   readonly metrics: CacheMetrics;
   /**
+   * Parses a client's document for its key and TTL, within the query limits (a document past
+   * them is left for yoga to refuse). @default graphql's parse, unbounded
+   */
+  readonly parse?: (source: string) => DocumentNode;
+  /**
    * Asked before a stored answer is sent (the rate limiter charges it): an error to send
    * instead, or undefined. `serverContext` is yoga's (the Node request rides along in it).
    */
@@ -208,7 +213,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     let info = documents.get(memoKey);
     if (info === undefined) {
       try {
-        const document = parse(query);
+        const document = (options.parse ?? parse)(query);
         const operation = getOperationAST(document, operationName);
         info = operation
           ? {

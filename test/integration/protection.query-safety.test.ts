@@ -13,6 +13,27 @@ describe('query safety', () => {
     expect(res.errors?.[0]?.message).toMatch(/2000 tokens/);
   });
 
+  it('refuses brackets nested thousands deep as QUERY_TOO_COMPLEX, before the parser recurses', async () => {
+    const nested = (open: string, close: string, depth: number, inner: string) =>
+      `${open.repeat(depth)}${inner}${close.repeat(depth)}`;
+    for (const query of [
+      `{ node(id: ${nested('[', ']', 5000, '"x"')}) { id } }`,
+      `{ viewer { expenses(filter: ${nested('{ search: ', '}', 3000, '"x"')}) { totalCount } } }`,
+      nested('{ viewer ', '}', 5000, 'id'),
+    ]) {
+      const res = await dev.gql(query);
+      expect(res.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(res.errors?.[0]?.message).toMatch(/nests deeper than 64 levels/);
+    }
+    // Brackets in strings, block strings and comments are text, not nesting.
+    const text = '['.repeat(100);
+    const res = await dev.gql(
+      `# ${'{'.repeat(100)}\nquery Q { a: __type(name: "${text}") { name } b: __type(name: """${text}""") { name } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ a: null, b: null });
+  });
+
   it('refuses more than 50 directives', async () => {
     const fields = (n: number) =>
       Array.from({ length: n }, () => 'id @include(if: true)').join(' ');
