@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { withSql } from '../helpers/factories.js';
@@ -7,6 +8,7 @@ import {
   CREATE_EXPENSES,
   VIEWER_CATEGORIES,
 } from '../helpers/operations.js';
+import { until } from '../helpers/wait.js';
 
 const t = useTestApp();
 let token: string;
@@ -251,6 +253,46 @@ describe('createExpenses (bulk)', () => {
 describe('updateExpense and deleteExpense', () => {
   const UPDATE = `mutation($input: UpdateExpenseInput!) { updateExpense(input: $input) { expense { id amount description merchant date categorySource category { name } updatedAt } } }`;
   const DELETE = `mutation($id: ID!) { deleteExpense(input: { id: $id }) { deletedId } }`;
+
+  it('two concurrent date changes: each marks the day the expense really left', async () => {
+    const created = await t.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '4.00', description: 'Moved twice', date: '2026-02-01' } },
+      token,
+    );
+    const id = created.data?.createExpense.expense.id as string;
+    const rowId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+    // One connection holds the row, the other watches the waits.
+    const sql = postgres(t.databaseUrl, { max: 2, onnotice: () => {} });
+    try {
+      await sql`delete from daily_metrics_dirty where user_id = (select user_id from expenses where id = ${rowId})`;
+      // Hold the row so both updates reach the database before either may change it.
+      const holder = await sql.reserve();
+      await holder`begin`;
+      await holder`select 1 from expenses where id = ${rowId} for update`;
+      const updates = ['2026-02-02', '2026-02-03'].map((date) =>
+        t.gql(UPDATE, { input: { id, date } }, token),
+      );
+      await until(async () => {
+        const [row] = await sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`;
+        return (row?.n ?? 0) >= 2;
+      });
+      await holder`commit`;
+      holder.release();
+      for (const result of await Promise.all(updates)) expect(result.errors).toBeUndefined();
+      const marks = await sql<{ day: string; n: number }[]>`
+        select day::text, count(*)::int as n from daily_metrics_dirty
+        where user_id = (select user_id from expenses where id = ${rowId}) group by day`;
+      const count = (day: string) => marks.find((m) => m.day === day)?.n ?? 0;
+      // The first update moved it off 02-01; the second off the first one's day, not 02-01 again.
+      expect(count('2026-02-01')).toBe(1);
+      expect(count('2026-02-02') + count('2026-02-03')).toBe(3);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
 
   it('changes only the given fields', async () => {
     const created = await t.gql(

@@ -435,19 +435,29 @@ export type ExpensePatch = Partial<
   >
 >;
 
-/** Updates one of the user's expenses; undefined when it is not theirs or does not exist. */
+/**
+ * Updates one of the user's expenses, with the date it had just before (read under the row's
+ * lock in the same transaction, so a concurrent change of the date is seen, never a stale one);
+ * undefined when it is not theirs or does not exist. Run it inside a transaction.
+ */
 export async function updateExpense(
-  db: Executor,
+  tx: Executor,
   userId: number,
   id: number,
   patch: ExpensePatch,
-): Promise<ExpenseRow | undefined> {
-  const [row] = await db
+): Promise<{ row: ExpenseRow; previousDate: string } | undefined> {
+  const [old] = await tx
+    .select({ previousDate: expenses.expenseDate })
+    .from(expenses)
+    .where(and(eq(expenses.id, id), eq(expenses.userId, userId)))
+    .for('update');
+  if (!old) return undefined;
+  const [row] = await tx
     .update(expenses)
     .set({ ...patch, updatedAt: sql`now()` })
     .where(and(eq(expenses.id, id), eq(expenses.userId, userId)))
     .returning();
-  return row;
+  return row ? { row, previousDate: old.previousDate } : undefined;
 }
 
 /** Deletes one of the user's expenses; its date, or undefined when it is not theirs or absent. */

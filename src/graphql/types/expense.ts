@@ -198,18 +198,13 @@ builder.mutationFields((t) => ({
         patch.categorySource = 'MANUAL';
         await requireOwnCategories(ctx, viewer, [patch.categoryId]);
       }
-      const before = await ctx.loaders.expenseById.load(id);
       const expense = await ctx.db.transaction(async (tx) => {
         const updated = await updateExpense(tx, viewer.id, id, patch);
-        if (updated && before) {
-          await expensesChanged(
-            tx,
-            viewer.id,
-            [before.expenseDate, updated.expenseDate],
-            debounce(ctx),
-          );
-        }
-        return updated;
+        if (!updated) return undefined;
+        // The days before and after, as of the update itself.
+        const days = [updated.previousDate, updated.row.expenseDate];
+        await expensesChanged(tx, viewer.id, days, debounce(ctx));
+        return updated.row;
       });
       if (!expense) throw notFound('Expense');
       ctx.outbox.nudge();
