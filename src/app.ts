@@ -251,8 +251,9 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
           }),
         },
         metrics,
+        log,
       ),
-      useExportDownload({ db: routeDb, authenticate, metrics }),
+      useExportDownload({ db: routeDb, authenticate, metrics, log }),
       // The first params hook: nothing after it walks a client's variables unbounded.
       useVariablesGuard(),
       // Before the response cache, which keys on the query text this fills in.

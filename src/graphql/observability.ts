@@ -130,7 +130,7 @@ type LimitCode = 'TIMEOUT' | 'SERVICE_UNAVAILABLE';
  * database outage, wherever in the cause chain: clients get 504/503 with Retry-After, never a
  * 200 with "Unexpected error".
  */
-function limitOf(error: unknown): { code: LimitCode; message: string } | undefined {
+export function limitOf(error: unknown): { code: LimitCode; message: string } | undefined {
   for (let e = error; e instanceof Error; e = e.cause) {
     if (e instanceof DeadlineError) return { code: 'TIMEOUT', message: LIMIT_MESSAGES.TIMEOUT };
     if (e instanceof PoolBusyError) {

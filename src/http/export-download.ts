@@ -9,8 +9,9 @@ import type { Db } from '../db/client.js';
 import { exportChunkSeqs, findExportsByIds, readExportChunk } from '../db/queries/exports.js';
 import { findJobsByIds } from '../db/queries/jobs.js';
 import { decodeId } from '../domain/ids.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { problem, routeViewer } from './route-auth.js';
+import { problem, routeFailure, routeViewer } from './route-auth.js';
 
 const PATH = /^\/exports\/([^/]+)\/download$/;
 
@@ -55,6 +56,7 @@ export function useExportDownload(deps: {
   db: Db;
   authenticate: Authenticate;
   metrics: Metrics;
+  log: Logger;
 }): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
@@ -67,7 +69,9 @@ export function useExportDownload(deps: {
         // Malformed percent-encoding (`%ZZ`) names no export.
         id = '';
       }
-      const response = await download(deps.db, deps.authenticate, request, id);
+      const response = await download(deps.db, deps.authenticate, request, id).catch((error) =>
+        routeFailure(error, deps.log),
+      );
       deps.metrics.httpRequests.inc({ route: '/exports/:id/download', status: response.status });
       endResponse(response);
     },

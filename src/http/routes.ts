@@ -3,14 +3,16 @@
  * the request-body limit.
  */
 import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { routeFailure } from './route-auth.js';
 
 const KNOWN = new Set(['/graphql', '/health']);
 
 export type Route = (request: Request) => Response | Promise<Response>;
 
 /** Routes keyed by `METHOD /path`, e.g. `GET /ready`. */
-export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plugin {
+export function useRoutes(routes: Record<string, Route>, metrics: Metrics, log: Logger): Plugin {
   const paths = new Set(Object.keys(routes).map((key) => key.split(' ')[1]));
   const started = new WeakMap<Request, number>();
   return {
@@ -18,7 +20,12 @@ export function useRoutes(routes: Record<string, Route>, metrics: Metrics): Plug
       started.set(request, performance.now());
       const route = routes[`${request.method} ${url.pathname}`];
       if (route) {
-        const response = await route(request);
+        let response: Response;
+        try {
+          response = await route(request);
+        } catch (error) {
+          response = routeFailure(error, log);
+        }
         metrics.httpRequests.inc({ route: url.pathname, status: response.status });
         endResponse(response);
       }

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { testConfig } from '../helpers/app.js';
@@ -13,6 +14,9 @@ import { eventually } from '../helpers/wait.js';
 let pg: OwnPostgres | undefined;
 let app: App | undefined;
 let http: HttpServer;
+/** The same API with the shipped role recheck: a token's user is known without the database. */
+let known: App | undefined;
+let knownHttp: HttpServer;
 
 beforeAll(async () => {
   pg = await startOwnPostgres('outage');
@@ -23,8 +27,11 @@ beforeAll(async () => {
     }),
   );
   http = await withHttp(app);
+  known = await createApp(testConfig(pg.url, { NODE_ENV: 'production', LOG_LEVEL: 'silent' }));
+  knownHttp = await withHttp(known);
 }, 120_000);
 afterAll(async () => {
+  await known?.stop();
   await app?.stop();
   await pg?.remove();
 });
@@ -51,6 +58,14 @@ describe('a Postgres outage under the API', () => {
     );
     const token = signUp.body.data.signUp.token as string;
     expect((await post(DASHBOARD, {}, token)).response.status).toBe(200);
+    // Reads the user's role now, and not again for a while.
+    expect(
+      (
+        await knownHttp.fetch('/exports/RXhwb3J0OjE=/download', {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status,
+    ).toBe(404);
 
     await pg?.stop();
     const attempts = [
@@ -75,6 +90,21 @@ describe('a Postgres outage under the API', () => {
       expect(response.status, path).toBe(503);
       expect(response.headers.get('retry-after'), path).toBe('1');
     }
+    // With the user known, the routes' own statements fail: still 503, and nothing of the SQL.
+    for (const [path, init] of [
+      ['/exports/RXhwb3J0OjE=/download', {}],
+      ['/webhooks/chat', { method: 'POST', body: '{"text":"coffee 3"}' }],
+    ] as const) {
+      const response = await knownHttp.fetch(path, {
+        ...init,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      });
+      expect(response.status, path).toBe(503);
+      expect(response.headers.get('retry-after'), path).toBe('1');
+      const text = await response.text();
+      expect(text, path).toMatch(/SERVICE_UNAVAILABLE/);
+      expect(text, path).not.toMatch(/select|insert|Failed query|at .*\.js/i);
+    }
     expect((await http.fetch('/ready')).status).toBe(503);
     // What needs no database still answers.
     expect((await post('{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
@@ -85,5 +115,23 @@ describe('a Postgres outage under the API', () => {
       return response.status === 200 ? body : undefined;
     }, 60_000);
     expect(back.data.viewer.expenses.totalCount).toBe(0);
+
+    // A failure that is not an outage (here: a table gone) is a plain 500 that says nothing of
+    // the SQL or the code, and is logged.
+    const sql = postgres(pg?.url ?? '', { max: 1, onnotice: () => {} });
+    await sql`alter table exports rename to exports_gone`;
+    try {
+      const response = await knownHttp.fetch('/exports/RXhwb3J0OjE=/download', {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({
+        error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' },
+      });
+    } finally {
+      await sql`alter table exports_gone rename to exports`;
+      await sql.end();
+    }
   }, 120_000);
 });
