@@ -1,9 +1,11 @@
 /**
- * postgres.js 3.4.9 throws from a scheduled write when its connection closed in between
- * (`Cannot read properties of null (reading 'write')` in nextWrite, porsager/postgres#1154 and
- * #1208), which no caller can catch: the process exits. patches/ guards it (applied by
- * patch-package on install). A reserved connection whose backend is terminated reproduces it at
- * once; in a child process, so a crash is an exit code rather than this test runner's.
+ * Two defects of postgres.js 3.4.9 around a connection that closes, both patched in patches/
+ * (applied by patch-package on install), each reproduced in a child process of its own:
+ * - a write scheduled for the next tick throws when the connection closed in between
+ *   (`Cannot read properties of null (reading 'write')` in nextWrite, porsager/postgres#1154 and
+ *   #1208), which no caller can catch: the process exits;
+ * - the close cancels that write but leaves its timer set, so the connection's next socket
+ *   never sends a byte: every later query on it fails (CONNECT_TIMEOUT) or hangs, for good.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -52,3 +54,39 @@ it('a query on a connection whose backend died fails with a code; the process li
   expect(outcomes).toHaveLength(3);
   expect(outcomes.every((o) => ['CONNECTION_CLOSED', 'ECONNRESET'].includes(o))).toBe(true);
 });
+
+/** Immediates stretched to 200 ms, so the close lands before the write, as it can under load. */
+const POISON_SCRIPT = `
+import pg from 'pg';
+globalThis.setImmediate = (fn, ...args) => setTimeout(fn, 200, ...args);
+globalThis.clearImmediate = (timer) => clearTimeout(timer);
+const { default: postgres } = await import('postgres');
+const sql = postgres(process.env.URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
+const admin = new pg.Client({ connectionString: process.env.URL });
+await admin.connect();
+const [{ pid }] = await sql\`select pg_backend_pid() as pid\`;
+const pending = sql\`select 1\`.catch(() => {});
+await admin.query('select pg_terminate_backend($1)', [pid]);
+await pending;
+let answer = 'never';
+for (let i = 0; i < 3 && answer === 'never'; i++) {
+  answer = await sql\`select 3 as three\`.then((rows) => String(rows[0].three), () => 'never');
+}
+console.log(answer);
+await admin.end();
+await sql.end({ timeout: 1 });
+`;
+
+it('a connection closed while a write waited is usable again once it reconnects', async () => {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', POISON_SCRIPT], {
+    env: { ...process.env, URL: db.url },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code).toBe(0);
+  expect(out.trim()).toBe('3');
+}, 60_000);
