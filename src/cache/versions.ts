@@ -13,7 +13,9 @@
  * version number some instance already used for other data. Until the channel is back and the
  * epoch read again, and after any failed INCR or version read, nothing is served from or stored
  * in either level; re-establishing it drops L1 and the mirrored versions, as messages may have
- * been missed meanwhile.
+ * been missed meanwhile. A write made here meanwhile still bumps its scopes in whatever Redis
+ * answers now (other instances may already trust it and hold answers the write changed), and
+ * again on re-establishing, before this instance trusts the cache.
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
@@ -70,10 +72,16 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
   const writeTimeoutMs = Math.max(500, timeoutMs * 10);
   const instance = randomUUID();
   const channel = `${namespace}:invalidate`;
-  const versionKey = (scope: string) => `${namespace}:v:${epoch.current}:${scope}`;
+  const versionKey = (scope: string, runId = epoch.current) => `${namespace}:v:${runId}:${scope}`;
   const mirror = new LRUCache<string, number>({ max: 100_000, ttl: MIRROR_TTL_MS });
   /** Local floor per scope: a bump made here is never undone by an older remote read. */
   const floor = new Map<string, number>();
+  /**
+   * Scopes written here whose bump did not reach Redis (suspended, or an INCR failed): bumped
+   * when the cache is re-established, before this instance trusts it again, since the other
+   * instances may have cached answers the write changed.
+   */
+  const pending = new Set<string>();
   const fail = (op: string) => metrics.errors.inc({ level: 'l2', op });
 
   function raise(scope: string, version: number) {
@@ -117,6 +125,8 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
         if (!runId) throw new Error('no run_id in INFO server');
         if (!client.isReady) throw new Error('channel lost again');
         const changed = runId !== lastRunId;
+        await bumpIn(runId, [...pending]);
+        pending.clear();
         mirror.clear();
         store.clearLocal();
         if (changed) floor.clear();
@@ -179,18 +189,45 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     await withTimeout(listen, 2000).catch(() => {});
   }
 
-  async function publish(message: Omit<Message, 'from' | 'epoch'>) {
-    if (!redis || epoch.current === undefined) return;
+  async function publish(message: Omit<Message, 'from' | 'epoch'>, runId = epoch.current) {
+    if (!redis || runId === undefined) return;
     try {
       await withTimeout(
-        redis.publish(
-          channel,
-          JSON.stringify({ ...message, from: instance, epoch: epoch.current }),
-        ),
+        redis.publish(channel, JSON.stringify({ ...message, from: instance, epoch: runId })),
         writeTimeoutMs,
       );
     } catch {
       fail('publish');
+    }
+  }
+
+  /** INCRs `scopes` in the epoch `runId` and tells the instances there; throws on failure. */
+  async function bumpIn(runId: string, scopes: readonly string[]): Promise<void> {
+    if (!redis || scopes.length === 0) return;
+    const versions: Record<string, number> = {};
+    for (const scope of scopes) {
+      versions[scope] = await withTimeout(redis.incr(versionKey(scope, runId)), writeTimeoutMs);
+    }
+    await withTimeout(
+      redis.publish(channel, JSON.stringify({ versions, from: instance, epoch: runId })),
+      writeTimeoutMs,
+    );
+  }
+
+  /**
+   * A write while this instance is suspended: other instances may already trust a restarted
+   * Redis, and hold answers the write changed. Bumped there at once when Redis answers (its run
+   * id read afresh), and again on re-establishing in any case.
+   */
+  async function bumpWhileSuspended(scopes: readonly string[]): Promise<void> {
+    for (const scope of scopes) pending.add(scope);
+    if (!redis?.isReady) return;
+    try {
+      const info = await withTimeout(redis.info('server'), writeTimeoutMs);
+      const runId = /run_id:(\w+)/.exec(info)?.[1];
+      if (runId) await bumpIn(runId, scopes);
+    } catch {
+      fail('bump');
     }
   }
 
@@ -251,6 +288,7 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     },
     async bump(scopes) {
       const versions: Record<string, number> = {};
+      const suspended: string[] = [];
       for (const scope of scopes) {
         metrics.invalidations.inc({ kind: 'version' });
         if (!redis) {
@@ -259,8 +297,12 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
           versions[scope] = next;
           continue;
         }
-        // Suspended: nothing here is served from the cache, and re-establishing drops it all.
-        if (epoch.current === undefined) continue;
+        // Suspended: nothing here is served from the cache (re-establishing drops it all), but
+        // other instances' answers must still learn of the write.
+        if (epoch.current === undefined) {
+          suspended.push(scope);
+          continue;
+        }
         try {
           // Only Redis hands out version numbers: one made up here could be reached later by
           // another instance's INCR, for other data.
@@ -269,10 +311,12 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
           versions[scope] = next;
         } catch {
           fail('bump');
+          pending.add(scope);
           untrust('a version bump did not reach Redis');
         }
       }
       if (Object.keys(versions).length > 0) await publish({ versions });
+      if (suspended.length > 0) await bumpWhileSuspended(suspended);
     },
     async evict(keys) {
       metrics.invalidations.inc({ kind: 'entity' }, keys.length);
