@@ -83,7 +83,11 @@ export function defineTask<T extends TaskName>(
         };
         try {
           if (!parsed.success) throw new PermanentJobError(messageOf(parsed.error));
-          if (recordId) await markJobRunning(runtime.db, recordId, job.attempts);
+          if (recordId && !(await markJobRunning(runtime.db, recordId, job.attempts))) {
+            // Another attempt of this job already finished it.
+            finish('succeeded');
+            return;
+          }
           const result = await run(parsed.data as Payload<T>, {
             runtime,
             helpers,

@@ -1,6 +1,7 @@
 import { sql as raw } from 'drizzle-orm';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { findJobsByIds, markJobFailed } from '../../src/db/queries/jobs.js';
 import { createJobRuntime } from '../../src/jobs/runtime.js';
 import { submitChatMessage } from '../../src/jobs/submit-chat.js';
 import { parseChatMessageTask } from '../../src/jobs/tasks/parse_chat_message.js';
@@ -157,5 +158,36 @@ describe('worker faults', () => {
       raw`select count(*)::int as n from expenses where user_id = ${userId}`,
     );
     expect(row?.n).toBe(1);
+  });
+
+  it('an attempt overlapping a finished one neither runs nor changes its record', async () => {
+    const { id } = await t.signUp();
+    const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+    const runtime = createJobRuntime({
+      config: loadConfig({ DATABASE_URL: t.databaseUrl, CACHE_ENABLED: 'false' }),
+      pool: t.app.pool,
+      log: t.app.log,
+      metrics: t.app.metrics,
+      cache: undefined,
+      outbox: { nudge() {} },
+    });
+    const job = await submitChatMessage(runtime.db, userId, 'bus 2.80 today');
+    const task = parseChatMessageTask.make(runtime);
+    const helpers = (attempts: number) =>
+      ({ job: { attempts, max_attempts: 5, run_at: new Date() }, logger: { error() {} } }) as never;
+    await task({ jobRecordId: job.id, userId, text: 'bus 2.80 today' }, helpers(1));
+    const [done] = await findJobsByIds(runtime.db, [job.id]);
+    expect(done).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
+    // After a database outage, a second attempt of the same job can have been running beside
+    // the first: its late failure, or its start, must not take the record back to QUEUED.
+    await markJobFailed(runtime.db, job.id, 'The job failed with an unexpected error', false);
+    await task({ jobRecordId: job.id, userId, text: 'no amount at all' }, helpers(2));
+    const [after] = await findJobsByIds(runtime.db, [job.id]);
+    expect(after).toMatchObject({
+      state: 'SUCCEEDED',
+      attempts: 1,
+      lastError: null,
+      result: done?.result,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { type JobRow, jobs } from '../schema/jobs.js';
 import { anyId } from './keyset.js';
@@ -13,8 +13,16 @@ export function findJobsByIds(db: Executor, ids: readonly number[]): Promise<Job
   return db.select().from(jobs).where(anyId(jobs.id, ids));
 }
 
-export async function markJobRunning(db: Executor, id: number, attempts: number): Promise<void> {
-  await db
+/** A record in one of these states is final: no later attempt may change it. */
+const FINAL: ('SUCCEEDED' | 'FAILED')[] = ['SUCCEEDED', 'FAILED'];
+
+/**
+ * Marks an attempt running; false when the record is already final (an attempt that overlapped
+ * it finished first: after a database outage an attempt can be run twice), so this one must not
+ * run or report.
+ */
+export async function markJobRunning(db: Executor, id: number, attempts: number): Promise<boolean> {
+  const rows = await db
     .update(jobs)
     .set({
       state: 'RUNNING',
@@ -22,7 +30,9 @@ export async function markJobRunning(db: Executor, id: number, attempts: number)
       startedAt: sql`coalesce(${jobs.startedAt}, now())`,
       updatedAt: sql`now()`,
     })
-    .where(eq(jobs.id, id));
+    .where(and(eq(jobs.id, id), notInArray(jobs.state, FINAL)))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
 }
 
 export async function markJobSucceeded(db: Executor, id: number, result: unknown): Promise<void> {
@@ -53,7 +63,8 @@ export async function markJobFailed(
       finishedAt: final ? sql`now()` : null,
       updatedAt: sql`now()`,
     })
-    .where(eq(jobs.id, id));
+    // A late failure of an overlapping attempt never undoes a finished record.
+    .where(and(eq(jobs.id, id), notInArray(jobs.state, FINAL)));
 }
 
 export async function setJobProgress(db: Executor, id: number, progress: number): Promise<void> {
