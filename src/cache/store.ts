@@ -41,6 +41,11 @@ export interface CacheStore {
   setMany<T>(entries: readonly [string, T][], ttlMs: number, kind: CacheKind): void;
   /** Removes keys from both levels; resolves once L2 answered or `timeoutMs` passed. */
   delete(keys: readonly string[], timeoutMs?: number): Promise<void>;
+  /**
+   * Removes keys from L2 in the epoch `runId`, trusted or not (a write made while this
+   * instance is suspended); throws when Redis does not answer.
+   */
+  deleteIn(runId: string, keys: readonly string[], timeoutMs: number): Promise<void>;
   /** Drops keys from L1 only (another instance changed them). */
   evictLocal(keys: readonly string[]): void;
   /** Drops all of L1 (after missing invalidation messages). */
@@ -209,6 +214,11 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       } catch (error) {
         report('delete', error);
       }
+    },
+    async deleteIn(runId, keys, deleteTimeoutMs) {
+      store.evictLocal(keys);
+      if (!l2 || keys.length === 0) return;
+      await withTimeout(l2.deleteMany(keys.map((key) => `${key}#${runId}`)), deleteTimeoutMs);
     },
     evictLocal(keys) {
       for (const key of keys) l1.delete(key);

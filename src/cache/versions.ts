@@ -82,6 +82,8 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
    * instances may have cached answers the write changed.
    */
   const pending = new Set<string>();
+  /** Entity keys evicted here while suspended: deleted and announced the same way. */
+  const pendingEvictions = new Set<string>();
   const fail = (op: string) => metrics.errors.inc({ level: 'l2', op });
 
   function raise(scope: string, version: number) {
@@ -125,8 +127,23 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
         if (!runId) throw new Error('no run_id in INFO server');
         if (!client.isReady) throw new Error('channel lost again');
         const changed = runId !== lastRunId;
-        await bumpIn(runId, [...pending]);
-        pending.clear();
+        // Writes made here while suspended, bumped before trusting; each pass takes what is
+        // pending before its awaits, so a write that arrives meanwhile is bumped by the next.
+        for (let pass = 0; pending.size > 0 || pendingEvictions.size > 0; pass++) {
+          if (pass === 5) throw new Error('writes keep arriving while re-establishing');
+          const scopes = [...pending];
+          const evictions = [...pendingEvictions];
+          pending.clear();
+          pendingEvictions.clear();
+          try {
+            await bumpIn(runId, scopes);
+            await evictIn(runId, evictions);
+          } catch (error) {
+            for (const scope of scopes) pending.add(scope);
+            for (const key of evictions) pendingEvictions.add(key);
+            throw error;
+          }
+        }
         mirror.clear();
         store.clearLocal();
         if (changed) floor.clear();
@@ -214,18 +231,32 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     );
   }
 
+  /** Deletes entity keys in the epoch `runId` and tells the instances there; throws on failure. */
+  async function evictIn(runId: string, keys: readonly string[]): Promise<void> {
+    if (!redis || keys.length === 0) return;
+    await store.deleteIn(runId, keys, writeTimeoutMs);
+    await withTimeout(
+      redis.publish(channel, JSON.stringify({ evict: keys, from: instance, epoch: runId })),
+      writeTimeoutMs,
+    );
+  }
+
   /**
    * A write while this instance is suspended: other instances may already trust a restarted
-   * Redis, and hold answers the write changed. Bumped there at once when Redis answers (its run
-   * id read afresh), and again on re-establishing in any case.
+   * Redis, and hold answers or entities the write changed. Invalidated there at once when Redis
+   * answers (its run id read afresh), and again on re-establishing in any case.
    */
-  async function bumpWhileSuspended(scopes: readonly string[]): Promise<void> {
+  async function whileSuspended(scopes: readonly string[], keys: readonly string[]) {
     for (const scope of scopes) pending.add(scope);
+    for (const key of keys) pendingEvictions.add(key);
     if (!redis?.isReady) return;
     try {
       const info = await withTimeout(redis.info('server'), writeTimeoutMs);
       const runId = /run_id:(\w+)/.exec(info)?.[1];
-      if (runId) await bumpIn(runId, scopes);
+      if (runId) {
+        await bumpIn(runId, scopes);
+        await evictIn(runId, keys);
+      }
     } catch {
       fail('bump');
     }
@@ -316,10 +347,15 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
         }
       }
       if (Object.keys(versions).length > 0) await publish({ versions });
-      if (suspended.length > 0) await bumpWhileSuspended(suspended);
+      if (suspended.length > 0) await whileSuspended(suspended, []);
     },
     async evict(keys) {
       metrics.invalidations.inc({ kind: 'entity' }, keys.length);
+      if (redis && epoch.current === undefined) {
+        store.evictLocal(keys);
+        await whileSuspended([], keys);
+        return;
+      }
       await store.delete(keys, writeTimeoutMs);
       await publish({ evict: [...keys] });
     },
