@@ -24,7 +24,12 @@ import { clientAddress } from './graphql/client-address.js';
 import { type Context, createContextFactory } from './graphql/context.js';
 import { useDeadline } from './graphql/deadline.js';
 import { useInputGuard } from './graphql/input-guard.js';
-import { createMaskError, useOperationMetrics, useRequestId } from './graphql/observability.js';
+import {
+  createMaskError,
+  useOperationMetrics,
+  useRequestId,
+  yogaLogger,
+} from './graphql/observability.js';
 import {
   createDocumentStore,
   createPersistedResolver,
@@ -216,7 +221,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: config.graphiql ? { title: 'Ledgerline', defaultQuery: DEFAULT_QUERY } : false,
-    logging: log,
+    logging: yogaLogger(log),
     context: createContextFactory({
       config,
       pool,

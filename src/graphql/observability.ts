@@ -147,6 +147,29 @@ export function limitOf(error: unknown): { code: LimitCode; message: string } | 
   return undefined;
 }
 
+/** Errors the product expects (a bad token, bad input): answers to clients, not faults. */
+function isExpected(value: unknown): boolean {
+  return (
+    value instanceof AppError ||
+    (value instanceof GraphQLError && value.originalError instanceof AppError)
+  );
+}
+
+/**
+ * The logger yoga writes to: the app's, without the expected errors yoga logs once the mask has
+ * turned them into GraphQL errors (any client could fill the error log with bad tokens).
+ * Unexpected errors are logged by the mask itself.
+ */
+export function yogaLogger(log: Logger) {
+  const call =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      if (level === 'error' && args.some(isExpected)) return;
+      (log[level] as (...rest: unknown[]) => void).apply(log, args);
+    };
+  return { debug: call('debug'), info: call('info'), warn: call('warn'), error: call('error') };
+}
+
 export interface MaskErrorOptions {
   /** Strip suggestions (with introspection off, they would reveal what it hides). */
   readonly hideSuggestions: boolean;

@@ -41,6 +41,15 @@ const post = (query: string, headers: Record<string, string> = {}) =>
   });
 
 describe('structured logs and request ids', () => {
+  it('expected errors (a bad token, bad input, not logged in) are answers, not error lines', async () => {
+    const before = lines.length;
+    await post('{ viewer { id } }', { authorization: 'Bearer not-a-token' });
+    await post('{ node(id: "garbage") { id } }');
+    await post('mutation { createCategory(input: { name: "x" }) { category { id } } }');
+    const errors = lines.slice(before).filter((line) => Number(line.level) >= 50);
+    expect(errors).toEqual([]);
+  });
+
   it('echoes a given x-request-id and logs the operation with it', async () => {
     const response = await post('query Probe { viewer { id } }', { 'x-request-id': 'req-123' });
     expect(response.headers.get('x-request-id')).toBe('req-123');
