@@ -97,8 +97,10 @@ export function parseWithinLimits(
   limits: Config['limits'],
   parseFn: (source: string, options: { maxTokens: number }) => DocumentNode = parse,
 ): DocumentNode {
-  if (documentNestsDeeperThan(source)) {
-    throw tooComplex(`The document nests deeper than ${MAX_DOCUMENT_NESTING} levels`);
+  // Room for every selection MAX_DEPTH allows, with arguments inside, should it be raised.
+  const maxNesting = Math.max(MAX_DOCUMENT_NESTING, limits.maxDepth * 2);
+  if (documentNestsDeeperThan(source, maxNesting)) {
+    throw tooComplex(`The document nests deeper than ${maxNesting} levels`);
   }
   try {
     return parseFn(source, { maxTokens: limits.maxTokens });

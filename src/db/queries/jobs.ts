@@ -19,7 +19,7 @@ const FINAL: ('SUCCEEDED' | 'FAILED')[] = ['SUCCEEDED', 'FAILED'];
 /**
  * Marks an attempt running; false when the record is already final (an attempt that overlapped
  * it finished first: after a database outage an attempt can be run twice), so this one must not
- * run or report.
+ * run or report. A record that is gone is the task's to report: true.
  */
 export async function markJobRunning(db: Executor, id: number, attempts: number): Promise<boolean> {
   const rows = await db
@@ -32,9 +32,12 @@ export async function markJobRunning(db: Executor, id: number, attempts: number)
     })
     .where(and(eq(jobs.id, id), notInArray(jobs.state, FINAL)))
     .returning({ id: jobs.id });
-  return rows.length > 0;
+  if (rows.length > 0) return true;
+  const [record] = await findJobsByIds(db, [id]);
+  return record === undefined;
 }
 
+/** Unconditional: whichever attempt succeeded did the work (a FAILED overlapping one did not). */
 export async function markJobSucceeded(db: Executor, id: number, result: unknown): Promise<void> {
   await db
     .update(jobs)
