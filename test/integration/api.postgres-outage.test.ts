@@ -48,6 +48,23 @@ async function post(query: string, variables: Record<string, unknown> = {}, toke
   return { response, body: (await response.json()) as Record<string, any> };
 }
 
+/** An export download and a chat message, as a client with `token` sends them. */
+async function routeCalls(server: HttpServer, token: string) {
+  const calls = [
+    ['/exports/RXhwb3J0OjE=/download', {}],
+    ['/webhooks/chat', { method: 'POST', body: '{"text":"coffee 3"}' }],
+  ] as const;
+  const answers = [];
+  for (const [path, init] of calls) {
+    const response = await server.fetch(path, {
+      ...init,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    });
+    answers.push({ path, response });
+  }
+  return answers;
+}
+
 const LOG_IN = `mutation($i: LogInInput!) { logIn(input: $i) { token } }`;
 const DASHBOARD = `{ viewer { expenses(first: 5) { totalCount } } }`;
 
@@ -79,26 +96,12 @@ describe('a Postgres outage under the API', () => {
       expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|at .*\.js/);
     }
     // The REST routes too: an outage is not a bad token (a 401 would log the user out).
-    for (const [path, init] of [
-      ['/exports/RXhwb3J0OjE=/download', {}],
-      ['/webhooks/chat', { method: 'POST', body: '{"text":"coffee 3"}' }],
-    ] as const) {
-      const response = await http.fetch(path, {
-        ...init,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      });
+    for (const { path, response } of await routeCalls(http, token)) {
       expect(response.status, path).toBe(503);
       expect(response.headers.get('retry-after'), path).toBe('1');
     }
     // With the user known, the routes' own statements fail: still 503, and nothing of the SQL.
-    for (const [path, init] of [
-      ['/exports/RXhwb3J0OjE=/download', {}],
-      ['/webhooks/chat', { method: 'POST', body: '{"text":"coffee 3"}' }],
-    ] as const) {
-      const response = await knownHttp.fetch(path, {
-        ...init,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      });
+    for (const { path, response } of await routeCalls(knownHttp, token)) {
       expect(response.status, path).toBe(503);
       expect(response.headers.get('retry-after'), path).toBe('1');
       const text = await response.text();

@@ -65,6 +65,18 @@ async function record(jobId: number) {
   );
 }
 
+/** The job runtime a worker would give tasks, on this file's app (no cache, no relay). */
+function taskRuntime() {
+  return createJobRuntime({
+    config: loadConfig({ DATABASE_URL: t.databaseUrl, CACHE_ENABLED: 'false' }),
+    pool: t.app.pool,
+    log: t.app.log,
+    metrics: t.app.metrics,
+    cache: undefined,
+    outbox: { nudge() {} },
+  });
+}
+
 describe('worker faults', () => {
   it('a worker killed mid-job: the sweeper frees its job and another worker completes it', async () => {
     const { token } = await userWithExpenses(60_000);
@@ -134,14 +146,7 @@ describe('worker faults', () => {
   it('a chat message retried after its expense committed still makes exactly one expense', async () => {
     const { id } = await t.signUp();
     const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
-    const runtime = createJobRuntime({
-      config: loadConfig({ DATABASE_URL: t.databaseUrl, CACHE_ENABLED: 'false' }),
-      pool: t.app.pool,
-      log: t.app.log,
-      metrics: t.app.metrics,
-      cache: undefined,
-      outbox: { nudge() {} },
-    });
+    const runtime = taskRuntime();
     const job = await submitChatMessage(runtime.db, userId, 'taxi 18.20 today');
     const task = parseChatMessageTask.make(runtime);
     const payload = { jobRecordId: job.id, userId, text: 'taxi 18.20 today' };
@@ -163,14 +168,7 @@ describe('worker faults', () => {
   it('an attempt overlapping a finished one neither runs nor changes its record', async () => {
     const { id } = await t.signUp();
     const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
-    const runtime = createJobRuntime({
-      config: loadConfig({ DATABASE_URL: t.databaseUrl, CACHE_ENABLED: 'false' }),
-      pool: t.app.pool,
-      log: t.app.log,
-      metrics: t.app.metrics,
-      cache: undefined,
-      outbox: { nudge() {} },
-    });
+    const runtime = taskRuntime();
     const job = await submitChatMessage(runtime.db, userId, 'bus 2.80 today');
     const task = parseChatMessageTask.make(runtime);
     const helpers = (attempts: number) =>

@@ -16,6 +16,15 @@ const QUERY = 'query Q($x: String) { __typename }';
 const TYPE_QUERY = 'query T($x: String!) { __type(name: $x) { name } }';
 const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
+/** A form-encoded POST, as a browser form sends one. */
+function postForm(fields: Record<string, string>): Promise<Response> {
+  return client.http.fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-yoga-csrf': '1' },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
 async function expectRefused(response: Response, message: RegExp) {
   expect(response.status).toBe(400);
   const body = (await response.json()) as {
@@ -75,15 +84,7 @@ describe('the shape of variables', () => {
   });
 
   it('refuses deep variables in a form body', async () => {
-    const form = new URLSearchParams({ query: QUERY, variables: `{"x":${deep(10_000)}}` });
-    const response = await client.http.fetch('/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-graphql-yoga-csrf': '1',
-      },
-      body: form.toString(),
-    });
+    const response = await postForm({ query: QUERY, variables: `{"x":${deep(10_000)}}` });
     await expectRefused(response, /nests deeper than 32 levels/);
   });
 
@@ -95,16 +96,7 @@ describe('the shape of variables', () => {
       });
       await expectRefused(response, /not valid JSON/);
     }
-    const form = new URLSearchParams({ query: QUERY, variables: '{"x":' });
-    const response = await client.http.fetch('/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-graphql-yoga-csrf': '1',
-      },
-      body: form.toString(),
-    });
-    await expectRefused(response, /not valid JSON/);
+    await expectRefused(await postForm({ query: QUERY, variables: '{"x":' }), /not valid JSON/);
   });
 
   it('keeps serving after all of them', async () => {
