@@ -11,6 +11,7 @@ import postgres from 'postgres';
 import { freePort } from '../../src/free-port.js';
 import type { OwnPostgres } from '../../test/helpers/postgres-server.js';
 import { type OwnRedis, startOwnRedis } from '../../test/helpers/redis-server.js';
+import { eventually } from '../../test/helpers/wait.js';
 import { buildOnce } from '../gateway.js';
 
 /** One line of the result table. `passed` undefined: a figure reported without a target. */
@@ -338,20 +339,18 @@ export async function supervise<P extends NodeProcess>(
 // ---------------------------------------------------------------------------------------------
 // Waiting for events, never for a fixed time.
 
-/** Polls `check` every `everyMs` until it returns a value; throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(
+/** The tests' `eventually`, with what was awaited named when it times out (for the table). */
+export function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs: number,
   everyMs = 50,
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}`);
-    await sleep(everyMs);
-  }
+  return eventually(check, timeoutMs, everyMs).catch((error: Error) => {
+    // The check's own failures pass through; only the time-out is renamed.
+    if (error.message !== 'condition not met in time') throw error;
+    throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}`);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

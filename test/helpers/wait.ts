@@ -2,13 +2,14 @@
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 15_000,
+  everyMs = 25,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
