@@ -1,11 +1,14 @@
 /**
- * Two defects of postgres.js 3.4.9 around a connection that closes, both patched in patches/
- * (applied by patch-package on install), each reproduced in a child process of its own:
+ * Three defects of postgres.js 3.4.9 around a connection that closes or fails, all patched in
+ * patches/ (applied by patch-package on install), each reproduced in a child process of its own:
  * - a write scheduled for the next tick throws when the connection closed in between
  *   (`Cannot read properties of null (reading 'write')` in nextWrite, porsager/postgres#1154 and
  *   #1208), which no caller can catch: the process exits;
  * - the close cancels that write but leaves its timer set, so the connection's next socket
- *   never sends a byte: every later query on it fails (CONNECT_TIMEOUT) or hangs, for good.
+ *   never sends a byte: every later query on it fails (CONNECT_TIMEOUT) or hangs, for good;
+ * - the array types a new connection fetches first are fetched by a promise nobody handles, so
+ *   a connection that closes (a restart) or a statement that fails during that fetch exits the
+ *   process (porsager/postgres#1192, #1205, #1223).
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -90,3 +93,32 @@ it('a connection closed while a write waited is usable again once it reconnects'
   expect(code).toBe(0);
   expect(out.trim()).toBe('3');
 }, 60_000);
+
+/** A 1 ms statement_timeout cancels the array-types fetch, the first statement of a connection. */
+const TYPES_SCRIPT = `
+import postgres from 'postgres';
+const sql = postgres(process.env.URL, {
+  max: 1, onnotice: () => {}, connection: { statement_timeout: 1 },
+});
+console.log(await sql\`select 1 as one\`.then(() => 'ok', (e) => e.code));
+await sql.end({ timeout: 1 });
+`;
+
+it('a connection whose array-types fetch fails fails its first query; the process lives', async () => {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', TYPES_SCRIPT], {
+    env: { ...process.env, URL: db.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    err += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(err).not.toMatch(/triggerUncaughtException/);
+  expect(code).toBe(0);
+  expect(out.trim()).toBe('57014');
+});
