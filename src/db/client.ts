@@ -24,6 +24,11 @@ export function createPool(url: string, config: Config['db'], applicationName = 
     idle_timeout: 30,
     // A database that does not answer is an outage for the client to retry (503), not a wait.
     connect_timeout: 2,
+    // postgres.js waits before reopening a closed connection, 3^n / 100 s for the pool's n-th
+    // error in a row: a restart that closes ten connections at once put the next reconnect
+    // 10-20 s away, past every waiting request's deadline. At most half a second here: a
+    // database that is still down refuses the attempt at once, and the request gets its 503.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     onnotice: () => {},
     // Keys are bigint in Postgres and well below 2^53 in practice: read them as numbers.
     types: {
