@@ -10,11 +10,21 @@ const nulError = () =>
     extensions: { code: 'BAD_USER_INPUT' },
   });
 
-function hasNul(value: unknown, depth = 0): boolean {
+/**
+ * Whether any string in the variables holds a NUL, in a pass that allocates nothing but each
+ * object's key list. Recursion is bounded: variables nest at most MAX_JSON_DEPTH levels
+ * (variables-guard.ts refuses deeper ones before execution).
+ */
+function hasNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 20 || value === null || typeof value !== 'object') return false;
-  const items = Array.isArray(value) ? value : Object.values(value);
-  return items.some((item) => hasNul(item, depth + 1));
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasNul(value[i])) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (hasNul(record[key])) return true;
+  return false;
 }
 
 const literalRule: ValidationRule = (context) => ({

@@ -22,7 +22,7 @@ import type {
   Lookup,
   ResponseCache,
 } from '../graphql/response-cache.js';
-import { variablesProblem } from '../graphql/variables-guard.js';
+import { badShape, variablesProblem } from '../graphql/variables-guard.js';
 import type { Metrics } from '../metrics.js';
 import {
   addVary,
@@ -184,10 +184,19 @@ export function createGraphqlPost(options: GraphqlPostOptions) {
     let params: Params | undefined;
     try {
       params = asParams(JSON.parse(raw.toString('utf8')));
-      // Too many values: yoga's own guard answers (graphql/variables-guard.ts).
-      if (params && (variablesProblem(params.variables) ?? variablesProblem(params.extensions))) {
-        return false;
-      }
+    } catch {
+      return false;
+    }
+    // Past the bounds of graphql/variables-guard.ts: answered here as yoga's guard would, so a
+    // hostile body is not parsed and walked a second time.
+    const problem =
+      params && (variablesProblem(params.variables) ?? variablesProblem(params.extensions));
+    if (problem) {
+      const reply = await shapedByYoga({ errors: [badShape(problem)] }, mediaType);
+      await send(req, res, new NodeRequest(req) as unknown as Request, reply, started);
+      return true;
+    }
+    try {
       if (params) {
         const resolved = options.resolvePersisted(params);
         params = resolved instanceof Promise ? await resolved : resolved;

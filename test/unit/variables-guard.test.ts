@@ -32,4 +32,21 @@ describe('the parsed variables check', () => {
     expect(variablesProblem({ x: deep })).toMatch(/deeper than 32/);
     expect(variablesProblem({ x: new Array(60_000).fill(0) })).toMatch(/more than 50000/);
   });
+
+  it('draws the lines exactly at the limits, counting objects, arrays and scalars alike', () => {
+    const arrays = (levels: number) => {
+      let value: unknown = 1;
+      for (let i = 0; i < levels; i++) value = [value];
+      return value;
+    };
+    // The variables object is the first level.
+    expect(variablesProblem({ x: arrays(MAX_JSON_DEPTH - 1) })).toBeUndefined();
+    expect(variablesProblem({ x: arrays(MAX_JSON_DEPTH) })).toMatch(/deeper than 32/);
+    // The variables object is the first value, the array the second.
+    expect(variablesProblem({ x: new Array(49_998).fill(0) })).toBeUndefined();
+    expect(variablesProblem({ x: new Array(49_999).fill(0) })).toMatch(/more than 50000/);
+    expect(variablesProblem({ x: new Array(49_998).fill({}) })).toBeUndefined();
+    const wide = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]));
+    expect(variablesProblem(wide)).toMatch(/more than 50000/);
+  });
 });
