@@ -100,16 +100,43 @@ export interface ResponseCacheOptions {
   ) => Promise<GraphQLError | undefined>;
 }
 
-/** JSON with object keys sorted, so `{a,b}` and `{b,a}` variables share a key. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+/**
+ * Variables holding more values than this are not worth a cache entry: building their key cost
+ * more than answering (60,000 list values took 30 ms), and no screen repeats such a request.
+ */
+export const MAX_KEYED_VALUES = 2_000;
+
+/**
+ * JSON with object keys sorted, so `{a,b}` and `{b,a}` variables share a key; undefined past
+ * MAX_KEYED_VALUES. Recursion is bounded: variables nest at most MAX_JSON_DEPTH levels
+ * (variables-guard.ts runs first).
+ */
+export function stableJson(
+  value: unknown,
+  budget = { left: MAX_KEYED_VALUES },
+): string | undefined {
+  if (--budget.left < 0) return undefined;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item = stableJson(value[i], budget);
+      if (item === undefined) return undefined;
+      out += i === 0 ? item : `,${item}`;
+    }
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? 'null';
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  out = '{';
+  for (const key of keys) {
+    if (record[key] === undefined) continue;
+    const item = stableJson(record[key], budget);
+    if (item === undefined) return undefined;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${item}`;
+  }
+  return `${out}}`;
 }
 
 /** Fields whose value never changes for an object, whatever its type. */
@@ -257,10 +284,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     }
     const scope = await scopeOf(viewer);
     if (scope === undefined) return { viewer, info, key: undefined };
+    const variables = stableJson(request.variables ?? {});
+    if (variables === undefined) return { viewer, info, key: undefined };
     const hash = createHash('sha1')
-      .update(
-        `${info.normalized}\0${request.operationName ?? ''}\0${stableJson(request.variables ?? {})}`,
-      )
+      .update(`${info.normalized}\0${request.operationName ?? ''}\0${variables}`)
       .digest('base64url');
     return { viewer, info, key: `${options.namespace}:r:${scope}:${hash}` };
   }

@@ -105,3 +105,27 @@ describe('the shape of variables', () => {
     expect((await client.http.fetch('/health')).status).toBe(200);
   });
 });
+
+describe('the response cache key of variables', () => {
+  const padded = (values: number, name: string) => ({
+    x: name,
+    pad: Array.from({ length: values }, (_, i) => i),
+  });
+
+  it('shares one entry between the same variables in another key order', async () => {
+    const first = await client.gql(TYPE_QUERY, padded(100, 'Mutation'));
+    expect(first.body).toEqual({ data: { __type: { name: 'Mutation' } } });
+    const { x, pad } = padded(100, 'Mutation');
+    const reordered = await client.gql(TYPE_QUERY, { pad, x });
+    expect(reordered.cache).toBe('HIT');
+  });
+
+  it('is not built for variables too large to be worth an entry: answered, never stored', async () => {
+    const variables = padded(2_500, 'Expense');
+    const first = await client.gql(TYPE_QUERY, variables);
+    expect(first.body).toEqual({ data: { __type: { name: 'Expense' } } });
+    const second = await client.gql(TYPE_QUERY, variables);
+    expect(second.body).toEqual(first.body);
+    expect(second.cache).not.toBe('HIT');
+  });
+});
