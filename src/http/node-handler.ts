@@ -25,6 +25,32 @@ export interface NodeHandlerOptions {
 
 class BodyTooLargeError extends Error {}
 
+/**
+ * After a 413 the rest of the body is read and dropped, up to DRAIN_BYTES (or four times the
+ * limit) and DRAIN_MS, and the connection stays open meanwhile: closing it while the client
+ * still sends makes the client's kernel reset it, which discards the 413 it had not read yet
+ * (the client sees EPIPE or ECONNRESET). Past either bound the connection is cut.
+ */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+const DRAIN_MS = 10_000;
+
+function dropRest(req: IncomingMessage, limit: number): void {
+  let dropped = 0;
+  const cut = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, DRAIN_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > Math.max(DRAIN_BYTES, limit * 4)) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -32,9 +58,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        // Answer now; drain (and drop) the rest so the client can read the 413.
         req.removeAllListeners('data');
-        req.resume();
+        dropRest(req, limit);
         reject(new BodyTooLargeError());
         return;
       }
@@ -124,7 +149,8 @@ async function handlePost(options: NodeHandlerOptions, req: IncomingMessage, res
       res,
       tooLarge ? 413 : 400,
       tooLarge ? `Request body over ${options.maxBodyBytes} bytes` : 'Unreadable request body',
-      true,
+      // The rest of an oversized body is drained (dropRest), so the connection stays usable.
+      !tooLarge,
     );
     return;
   }

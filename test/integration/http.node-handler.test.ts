@@ -1,10 +1,11 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../helpers/app.js';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { CREATE_EXPENSE } from '../helpers/operations.js';
+import { eventually } from '../helpers/wait.js';
 
 /** The real Node server path (what `npm start` serves), over real HTTP. */
 let client: Client;
@@ -135,6 +136,96 @@ describe('the Node server', () => {
     expect(await chunkedPost('/graphql', { origin: 'http://app.example.com' })).toBe(413);
     expect(await chunkedPost('/webhooks/chat')).toBe(413);
     expect(await chunkedPost('/graphql', {}, 'PUT')).toBe(413);
+  });
+
+  /**
+   * Status of a 4 MiB POST written in full, as clients do (with or without Content-Length): the
+   * answer comes while the client is still sending, and closing the connection then would reset
+   * it under the client (EPIPE or ECONNRESET instead of the 413).
+   */
+  function hugePost(chunked: boolean) {
+    const size = 4 * 1024 * 1024;
+    return new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        `${base}/graphql`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(size) }),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      for (let sent = 0; sent < size; sent += chunk.length) req.write(chunk);
+      req.end();
+    });
+  }
+
+  it('lets a client that sends a huge body in full read its 413', async () => {
+    expect(await hugePost(false)).toBe(413);
+    expect(await hugePost(true)).toBe(413);
+    // The connection was not left broken for the next request.
+    expect((await post({ query: '{ __typename }' })).status).toBe(200);
+  });
+
+  /** A raw connection that records what it receives, its errors and whether it closed. */
+  function rawConnection() {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    const state = { received: '', errors: [] as string[], closed: false };
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      state.errors.push(error.code ?? error.message),
+    );
+    socket.on('data', (chunk) => {
+      state.received += chunk.toString('latin1');
+    });
+    socket.on('close', () => {
+      state.closed = true;
+    });
+    const flushed = (data: string | Buffer) =>
+      new Promise<void>((resolve) => socket.write(data, () => resolve()));
+    const post = (length: number, body = '') =>
+      flushed(
+        `POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${body}`,
+      );
+    return { socket, state, flushed, post };
+  }
+
+  it('keeps reading an oversized body after its 413, so the connection survives for the next request', async () => {
+    const { socket, state, flushed, post } = rawConnection();
+    const size = 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    await post(size);
+    await flushed(chunk);
+    await eventually(() => (state.received.includes(' 413 ') ? true : undefined));
+    // The client goes on sending the body it announced, and then asks again on the connection.
+    for (let sent = chunk.length; sent < size; sent += chunk.length) await flushed(chunk);
+    const next = '{"query":"{ __typename }"}';
+    await post(next.length, next);
+    await eventually(() =>
+      state.received.includes('"__typename":"Query"') || state.closed ? true : undefined,
+    );
+    socket.destroy();
+    expect(state.errors).toEqual([]);
+    expect(state.received).toMatch(/ 200 OK/);
+  });
+
+  it('cuts the connection of a client that sends far past the limit after its 413', async () => {
+    const { socket, state, flushed, post } = rawConnection();
+    const chunk = Buffer.alloc(256 * 1024, 'x');
+    await post(64 * 1024 * 1024);
+    for (let sent = 0; sent < 64 * 1024 * 1024 && !state.closed && !state.errors.length; ) {
+      await flushed(chunk);
+      sent += chunk.length;
+    }
+    await eventually(() => (state.closed ? true : undefined));
+    socket.destroy();
+    expect(state.received).toMatch(/ 413 /);
   });
 
   it('serves GraphiQL to a browser GET', async () => {
