@@ -242,12 +242,16 @@ export async function startGateway(
 ): Promise<Gateway> {
   await buildOnce();
   port ??= await freePort();
-  const proc = spawnNode(name, ['dist/main.js'], {
+  // FAULTS_CPU_PROFILE=<dir>: each gateway writes a CPU profile there (node --cpu-prof), which
+  // needs a clean exit, so those gateways are stopped with SIGTERM.
+  const profileDir = process.env.FAULTS_CPU_PROFILE;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const proc = spawnNode(name, [...profile, 'dist/main.js'], {
     ...baseEnv(databaseUrl),
     PORT: String(port),
     ...env,
   });
-  onCleanup(() => proc.stop('SIGKILL'));
+  onCleanup(() => proc.stop(profileDir ? 'SIGTERM' : 'SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
