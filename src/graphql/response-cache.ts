@@ -128,7 +128,9 @@ export function stableJson(
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  if (keys.length > budget.left) return undefined; // before sorting 20,000 keys for nothing
+  keys.sort();
   out = '{';
   for (const key of keys) {
     if (record[key] === undefined) continue;

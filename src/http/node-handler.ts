@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { jsonNestsDeeperThan, tooDeepMessage } from '../graphql/variables-guard.js';
+import { rawJsonProblem } from '../graphql/variables-guard.js';
 import type { Metrics } from '../metrics.js';
 import type { createGraphqlPost } from './graphql-post.js';
 
@@ -71,20 +71,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * Whether a body nests JSON too deep to be parsed at all (graphql/variables-guard.ts): JSON
- * bodies as they are, form bodies by their JSON fields. Checked before anything parses it.
+ * What is wrong with a body's JSON before anything parses it (graphql/variables-guard.ts): too
+ * deep, or too many values. JSON bodies as they are, form bodies by their JSON fields.
  */
-function nestsTooDeep(req: IncomingMessage, body: Buffer): boolean {
+function bodyProblem(req: IncomingMessage, body: Buffer): string | undefined {
   const type = req.headers['content-type'] ?? '';
-  if (type.includes('json')) return jsonNestsDeeperThan(body);
+  if (type.includes('json')) return rawJsonProblem(body);
   if (type.startsWith('application/x-www-form-urlencoded')) {
     const form = new URLSearchParams(body.toString('utf8'));
-    return ['variables', 'extensions'].some((name) => {
+    for (const name of ['variables', 'extensions']) {
       const value = form.get(name);
-      return value !== null && jsonNestsDeeperThan(value);
-    });
+      const problem = value === null ? undefined : rawJsonProblem(value);
+      if (problem) return problem;
+    }
   }
-  return false;
+  return undefined;
 }
 
 function refuse(
@@ -154,8 +155,9 @@ async function handlePost(options: NodeHandlerOptions, req: IncomingMessage, res
     );
     return;
   }
-  if (nestsTooDeep(req, body)) {
-    refuse(options, req, res, 400, tooDeepMessage, false);
+  const problem = bodyProblem(req, body);
+  if (problem) {
+    refuse(options, req, res, 400, problem, false);
     return;
   }
   const lean =

@@ -202,12 +202,12 @@ describe('the Node server', () => {
     const chunk = Buffer.alloc(64 * 1024, 'x');
     await post(size);
     await flushed(chunk);
-    await eventually(() => (state.received.includes(' 413 ') ? true : undefined));
+    await eventually(async () => (state.received.includes(' 413 ') ? true : undefined));
     // The client goes on sending the body it announced, and then asks again on the connection.
     for (let sent = chunk.length; sent < size; sent += chunk.length) await flushed(chunk);
     const next = '{"query":"{ __typename }"}';
     await post(next.length, next);
-    await eventually(() =>
+    await eventually(async () =>
       state.received.includes('"__typename":"Query"') || state.closed ? true : undefined,
     );
     socket.destroy();
@@ -223,7 +223,7 @@ describe('the Node server', () => {
       await flushed(chunk);
       sent += chunk.length;
     }
-    await eventually(() => (state.closed ? true : undefined));
+    await eventually(async () => (state.closed ? true : undefined));
     socket.destroy();
     expect(state.received).toMatch(/ 413 /);
   });

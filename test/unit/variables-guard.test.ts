@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   jsonNestsDeeperThan,
   MAX_JSON_DEPTH,
+  MAX_VARIABLE_VALUES,
+  rawJsonProblem,
   variablesProblem,
 } from '../../src/graphql/variables-guard.js';
 
@@ -20,6 +22,21 @@ describe('the JSON depth scan', () => {
     expect(jsonNestsDeeperThan(JSON.stringify({ a: `\\"${nested(100)}` }), 1)).toBe(false);
     // An escaped backslash ends before the quote, which then closes the string.
     expect(jsonNestsDeeperThan(`{"a":"\\\\",${nested(3).slice(0, 3)}`, 3)).toBe(true);
+  });
+});
+
+describe('the raw JSON check', () => {
+  const body = (values: number) =>
+    JSON.stringify({ query: '{ a, b, c }', variables: { x: new Array(values).fill(0) } });
+
+  it('refuses, unparsed, a body that must hold more values than variables may', () => {
+    expect(rawJsonProblem(body(MAX_VARIABLE_VALUES + 100))).toMatch(/more than 50000 values/);
+    expect(rawJsonProblem(`{"x":${nested(MAX_JSON_DEPTH + 1)}}`)).toMatch(/deeper than 32/);
+  });
+
+  it('leaves bodies near the limit, and commas inside strings, to the exact check', () => {
+    expect(rawJsonProblem(body(MAX_VARIABLE_VALUES))).toBeUndefined();
+    expect(rawJsonProblem(JSON.stringify({ x: ','.repeat(100_000) }))).toBeUndefined();
   });
 });
 
