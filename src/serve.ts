@@ -3,10 +3,10 @@
  * primary says so, or goes away).
  */
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { SHUTDOWN_MESSAGE, shareMetrics } from './cluster/messages.js';
 import type { Config } from './config.js';
+import { createHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import { REPEATED_SIGNAL_MS } from './signals.js';
 import { startTracing } from './telemetry.js';
@@ -18,7 +18,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const tracing = await startTracing(config.telemetry);
   const app = await createApp(config, log);
   if (cluster.isWorker) shareMetrics(app.metrics.registry);
-  const server = createServer(app.handle);
+  const server = createHttpServer(app.handle);
   server.listen(config.port, config.host, () => {
     if (cluster.isWorker && cluster.worker?.id !== 1) return;
     log.info(

@@ -2,9 +2,9 @@
  * An app served over a real socket, so tests reach it as a client does: through the Node handler
  * (the direct GraphQL path, body limits, compression) and not only through yoga.fetch.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../../src/app.js';
+import { createHttpServer } from '../../src/http/server.js';
 
 export interface HttpServer {
   /** `fetch` against the app: `path` is relative to its origin. */
@@ -13,7 +13,7 @@ export interface HttpServer {
 }
 
 export async function serveOverHttp(app: App): Promise<HttpServer> {
-  const server = createServer(app.handle);
+  const server = createHttpServer(app.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
