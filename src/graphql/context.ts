@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { createLazyDb, type Pool, type RequestDb } from '../db/client.js';
 import { createGuard, type PoolPermits } from '../db/guarded-sql.js';
 import type { SqlRunner } from '../db/statement.js';
+import { type CountedUnitOfWork, createUnitOfWork } from '../db/unit-of-work.js';
 import { Deadline } from '../deadline.js';
 import type { OutboxRelay } from '../jobs/outbox.js';
 import { createLoaders, type Loaders } from '../loaders/create-loaders.js';
@@ -49,6 +50,8 @@ export interface Context extends YogaInitialContext {
   readonly deadline: Deadline;
   /** The process's job outbox relay: nudge it once a write that queued jobs has committed. */
   readonly outbox: Pick<OutboxRelay, 'nudge'>;
+  /** Where this request's commands write, and what applies their changes after commit. */
+  readonly uow: CountedUnitOfWork;
 }
 
 export interface ContextDeps {
@@ -111,6 +114,7 @@ export function createContextFactory(deps: ContextDeps) {
         : noAuthLimits,
       deadline,
       outbox: deps.outbox,
+      uow: createUnitOfWork(db, deps),
     };
   };
 }

@@ -16,6 +16,7 @@ import { type Config, loadConfig } from '../config.js';
 import { createDb, createPool, type Db, type Pool } from '../db/client.js';
 import { poolRunner } from '../db/guarded-sql.js';
 import type { SqlRunner } from '../db/statement.js';
+import { type CountedUnitOfWork, createUnitOfWork } from '../db/unit-of-work.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox.js';
@@ -31,6 +32,8 @@ export interface JobRuntime {
   readonly entities: EntityCache | undefined;
   /** This process's job outbox relay: nudge it after a write that queued jobs through it. */
   readonly outbox: Pick<OutboxRelay, 'nudge'>;
+  /** A unit of work for a domain command run by a task. */
+  uow(): CountedUnitOfWork;
 }
 
 export function createJobRuntime(deps: {
@@ -42,15 +45,18 @@ export function createJobRuntime(deps: {
   outbox: Pick<OutboxRelay, 'nudge'>;
 }): JobRuntime {
   const counted = () => deps.metrics.sqlStatements.inc();
+  const db = createDb(deps.pool, { onQuery: counted });
+  const invalidation = createInvalidation(deps.cache);
   return {
     config: deps.config,
-    db: createDb(deps.pool, { onQuery: counted }),
+    db,
     sql: poolRunner(deps.pool, counted),
     log: deps.log,
     metrics: deps.metrics,
-    invalidation: createInvalidation(deps.cache),
+    invalidation,
     entities: deps.cache?.entities,
     outbox: deps.outbox,
+    uow: () => createUnitOfWork(db, { invalidation, outbox: deps.outbox }),
   };
 }
 

@@ -1,20 +1,16 @@
-import { violatedForeignKey } from '../../db/errors.js';
-import {
-  deleteExpense,
-  type ExpensePatch,
-  type NewExpense,
-  updateExpense,
-} from '../../db/queries/expenses.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
-import { badInput, notFound } from '../../domain/errors.js';
-import { requireId } from '../../domain/ids.js';
-import * as check from '../../domain/validate.js';
-import { insertExpensesWithJobs } from '../../jobs/expense-inserts.js';
-import { expensesChanged } from '../../jobs/rollups.js';
+import {
+  createExpense,
+  createExpenses,
+  deleteExpense,
+  type ExpenseDeps,
+  MAX_BULK_EXPENSES,
+  updateExpense,
+} from '../../domain/expenses/commands.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
-import type { Context, Viewer } from '../context.js';
+import type { Context } from '../context.js';
 import { CategoryRef, ExpenseRef, UserRef } from '../refs.js';
 import { userForSelection } from '../user-row.js';
 import { CategorySourceEnum } from './category-source.js';
@@ -97,62 +93,18 @@ const UpdateExpenseInput = builder.inputType('UpdateExpenseInput', {
   }),
 });
 
-export const MAX_BULK_EXPENSES = 1000;
+/** A command's dependencies, from this request's context. */
+const expenseDeps = (ctx: Context): ExpenseDeps => ({
+  uow: ctx.uow,
+  categories: (ids) => ctx.loaders.categoryById.loadMany(ids).then(rethrowErrors),
+  rollupDebounceMs: ctx.config.worker.metricsDebounceMs,
+});
 
-const debounce = (ctx: Context) => ctx.config.worker.metricsDebounceMs;
-
-type CreateInput = typeof CreateExpenseInput.$inferInput;
-
-/** Checks the viewer owns every referenced category, with one batched load. */
-async function requireOwnCategories(ctx: Context, viewer: Viewer, ids: readonly number[]) {
-  const rows = await ctx.loaders.categoryById.loadMany([...new Set(ids)]);
-  const owned = new Set<number>();
-  for (const row of rows) {
+function rethrowErrors<T>(rows: readonly (T | Error)[]): T[] {
+  return rows.map((row) => {
     if (row instanceof Error) throw row;
-    if (row && row.userId === viewer.id) owned.add(row.id);
-  }
-  for (const id of ids) if (!owned.has(id)) throw notFound('Category');
-}
-
-/** Validates one input into a row; `at` prefixes field names in errors (e.g. "expenses[3]."). */
-function toNewExpense(input: CreateInput, viewer: Viewer, at: string): NewExpense {
-  const categoryId =
-    input.categoryId == null ? null : requireId(input.categoryId, 'Category', `${at}categoryId`);
-  return {
-    userId: viewer.id,
-    amount: check.positiveAmount(input.amount, `${at}amount`),
-    description: check.text(input.description, `${at}description`, 500),
-    currency: input.currency == null ? null : check.currency(input.currency, `${at}currency`),
-    merchant: check.optionalText(input.merchant ?? null, `${at}merchant`, 200),
-    expenseDate: input.date ?? check.today(),
-    categoryId,
-    categorySource: categoryId === null ? 'PENDING' : 'MANUAL',
-  };
-}
-
-async function createAll(
-  ctx: Context,
-  inputs: readonly CreateInput[],
-  prefix: (i: number) => string,
-) {
-  const viewer = requireViewer(ctx);
-  const rows = inputs.map((input, i) => toNewExpense(input, viewer, prefix(i)));
-  const categoryIds = rows.flatMap((row) => (row.categoryId == null ? [] : [row.categoryId]));
-  if (categoryIds.length > 0) await requireOwnCategories(ctx, viewer, categoryIds);
-  // One statement: the rows (in the user's currency unless given), their suggestion jobs, the
-  // dirty days and their rollup jobs.
-  let created: ExpenseRow[];
-  try {
-    created = await insertExpensesWithJobs(ctx.db, viewer.id, rows, debounce(ctx));
-  } catch (error) {
-    // A valid token of a user deleted since: nothing was written.
-    if (violatedForeignKey(error)?.endsWith('_user_id_users_id_fk')) throw notFound('User');
-    throw error;
-  }
-  if (created.length === 0) throw notFound('User');
-  ctx.outbox.nudge();
-  for (const row of created) ctx.loaders.expenseById.prime(row.id, row);
-  return created;
+    return row;
+  });
 }
 
 builder.mutationFields((t) => ({
@@ -160,8 +112,8 @@ builder.mutationFields((t) => ({
     type: ExpensePayload,
     args: { input: t.arg({ type: CreateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const [expense] = await createAll(ctx, [input], () => '');
-      if (!expense) throw new Error('insert returned no expense');
+      const expense = await createExpense(expenseDeps(ctx), requireViewer(ctx), input);
+      ctx.loaders.expenseById.prime(expense.id, expense);
       return { expense };
     },
   }),
@@ -170,45 +122,17 @@ builder.mutationFields((t) => ({
     description: `Creates up to ${MAX_BULK_EXPENSES} expenses at once; any bad row rejects them all.`,
     args: { input: t.arg({ type: CreateExpensesInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      if (input.expenses.length === 0) throw badInput('expenses must not be empty', 'expenses');
-      if (input.expenses.length > MAX_BULK_EXPENSES) {
-        throw badInput(`expenses may hold at most ${MAX_BULK_EXPENSES} items`, 'expenses');
-      }
-      return { expenses: await createAll(ctx, input.expenses, (i) => `expenses[${i}].`) };
+      const expenses = await createExpenses(expenseDeps(ctx), requireViewer(ctx), input.expenses);
+      for (const row of expenses) ctx.loaders.expenseById.prime(row.id, row);
+      return { expenses };
     },
   }),
   updateExpense: t.field({
     type: ExpensePayload,
     args: { input: t.arg({ type: UpdateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      const id = requireId(input.id, 'Expense', 'id');
-      const patch: ExpensePatch = {};
-      if (input.amount != null) patch.amount = check.positiveAmount(input.amount, 'amount');
-      if (input.description != null)
-        patch.description = check.text(input.description, 'description', 500);
-      if (input.merchant !== undefined)
-        patch.merchant = check.optionalText(input.merchant, 'merchant', 200);
-      if (input.date != null) patch.expenseDate = input.date;
-      if (input.categoryId === null) {
-        patch.categoryId = null;
-        patch.categorySource = 'UNCATEGORIZED';
-      } else if (input.categoryId !== undefined) {
-        patch.categoryId = requireId(input.categoryId, 'Category', 'categoryId');
-        patch.categorySource = 'MANUAL';
-        await requireOwnCategories(ctx, viewer, [patch.categoryId]);
-      }
-      const expense = await ctx.db.transaction(async (tx) => {
-        const updated = await updateExpense(tx, viewer.id, id, patch);
-        if (!updated) return undefined;
-        // The days before and after, as of the update itself.
-        const days = [updated.previousDate, updated.row.expenseDate];
-        await expensesChanged(tx, viewer.id, days, debounce(ctx));
-        return updated.row;
-      });
-      if (!expense) throw notFound('Expense');
-      ctx.outbox.nudge();
-      ctx.loaders.expenseById.clear(id).prime(id, expense);
+      const expense = await updateExpense(expenseDeps(ctx), requireViewer(ctx), input);
+      ctx.loaders.expenseById.clear(expense.id).prime(expense.id, expense);
       return { expense };
     },
   }),
@@ -216,15 +140,7 @@ builder.mutationFields((t) => ({
     type: DeletePayload,
     args: { input: t.arg({ type: DeleteInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      const id = requireId(input.id, 'Expense', 'id');
-      const deleted = await ctx.db.transaction(async (tx) => {
-        const row = await deleteExpense(tx, viewer.id, id);
-        if (row) await expensesChanged(tx, viewer.id, [row.expenseDate], debounce(ctx));
-        return row;
-      });
-      if (!deleted) throw notFound('Expense');
-      ctx.outbox.nudge();
+      const id = await deleteExpense(expenseDeps(ctx), requireViewer(ctx), input.id);
       ctx.loaders.expenseById.clear(id);
       return { deletedId: input.id };
     },

@@ -1,0 +1,55 @@
+/**
+ * The unit of work of commands (domain/unit-of-work.ts) over a Drizzle handle: an API request's
+ * guarded connection (its pool permit and deadline) or a job's pool. It applies what they
+ * changed once their writes have committed, and counts the commands that reported their
+ * changes, so the response cache can invalidate just what they changed (`afterMutation` in
+ * graphql/response-cache.ts).
+ */
+import { type Changes, collectChanges, type UnitOfWork } from '../domain/unit-of-work.js';
+import type { Executor, RequestDb } from './client.js';
+
+export interface CountedUnitOfWork extends UnitOfWork<Executor> {
+  /** Commands that reported what they changed (or that they changed nothing). */
+  readonly accounted: number;
+}
+
+/** What applies a command's changes: the cache's invalidation and the job outbox's relay. */
+export interface AfterCommit {
+  readonly invalidation: {
+    evictEntities(entries: Changes['entities']): Promise<void>;
+    userDataChanged(userId: number): Promise<void>;
+  };
+  readonly outbox: { nudge(): void };
+}
+
+export function createUnitOfWork(db: RequestDb, deps: AfterCommit): CountedUnitOfWork {
+  let accounted = 0;
+  async function apply(changes: Changes): Promise<void> {
+    if (changes.jobs) deps.outbox.nudge();
+    await deps.invalidation.evictEntities(changes.entities);
+    for (const user of changes.users) await deps.invalidation.userDataChanged(user);
+  }
+  async function run<T>(
+    work: (db: Executor, changed: ReturnType<typeof collectChanges>['changed']) => Promise<T>,
+    inTransaction: boolean,
+  ): Promise<T> {
+    // Counted before it runs: a command that fails changed nothing, which is known too.
+    accounted++;
+    const { changes, changed } = collectChanges();
+    const result = inTransaction
+      ? await db.transaction((tx) => work(tx, changed))
+      : await work(db, changed);
+    await apply(changes);
+    return result;
+  }
+  return {
+    get accounted() {
+      return accounted;
+    },
+    transaction: (work) => run(work, true),
+    statement: (work) => run(work, false),
+    unchanged() {
+      accounted++;
+    },
+  };
+}
