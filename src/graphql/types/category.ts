@@ -1,19 +1,13 @@
-import { isUniqueViolation } from '../../db/errors.js';
-import {
-  deleteCategory,
-  findCategoryNameClash,
-  insertCategories,
-  replaceKeywords,
-  updateCategory,
-} from '../../db/queries/categories.js';
-import { uncategorizeExpenses } from '../../db/queries/expenses.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
-import { badInput, notFound } from '../../domain/errors.js';
-import { requireId } from '../../domain/ids.js';
+import {
+  type CategoryDeps,
+  createCategory,
+  deleteCategory,
+  updateCategory,
+} from '../../domain/categories/commands.js';
 import * as check from '../../domain/validate.js';
-import { expensesChanged } from '../../jobs/rollups.js';
-import { loadReadable, readable, requireViewer } from '../access.js';
+import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import type { Context } from '../context.js';
@@ -108,40 +102,25 @@ const UpdateCategoryInput = builder.inputType('UpdateCategoryInput', {
   }),
 });
 
-async function uniqueName(ctx: Context, userId: number, name: string, exceptId?: number) {
-  if (await findCategoryNameClash(ctx.db, userId, name, exceptId)) {
-    throw badInput(`You already have a category named "${name}"`, 'name');
-  }
-}
-
-/** A lost race on the unique (user, lower(name)) index is the same bad input, not a 500. */
-async function guardNameRace<T>(name: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw badInput(`You already have a category named "${name}"`, 'name');
-    }
-    throw error;
-  }
-}
+/** A command's dependencies, from this request's context. */
+const categoryDeps = (ctx: Context): CategoryDeps => ({
+  uow: ctx.uow,
+  db: ctx.db,
+  categories: async (ids) =>
+    (await ctx.loaders.categoryById.loadMany(ids)).map((row) => {
+      if (row instanceof Error) throw row;
+      return row;
+    }),
+  rollupDebounceMs: ctx.config.worker.metricsDebounceMs,
+});
 
 builder.mutationFields((t) => ({
   createCategory: t.field({
     type: CategoryPayload,
     args: { input: t.arg({ type: CreateCategoryInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      const name = check.text(input.name, 'name', 100);
-      const color = check.color(input.color ?? null, 'color');
-      const keywords = check.keywords(input.keywords ?? [], 'keywords');
-      await uniqueName(ctx, viewer.id, name);
-      const [category] = await guardNameRace(name, () =>
-        ctx.db.transaction((tx) =>
-          insertCategories(tx, [{ userId: viewer.id, name, color, keywords }]),
-        ),
-      );
-      if (!category) throw new Error('insert returned no category');
+      const category = await createCategory(categoryDeps(ctx), requireViewer(ctx), input);
+      ctx.loaders.categoryById.prime(category.id, category);
       return { category };
     },
   }),
@@ -149,29 +128,13 @@ builder.mutationFields((t) => ({
     type: CategoryPayload,
     args: { input: t.arg({ type: UpdateCategoryInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      const id = requireId(input.id, 'Category', 'id');
-      const patch: { name?: string; color?: string | null } = {};
-      if (input.name != null) patch.name = check.text(input.name, 'name', 100);
-      if (input.color !== undefined) patch.color = check.color(input.color, 'color');
-      const keywords = input.keywords == null ? null : check.keywords(input.keywords, 'keywords');
-      const existing = readable(viewer, await ctx.loaders.categoryById.load(id), (c) => c.userId);
-      if (!existing || existing.userId !== viewer.id) throw notFound('Category');
-      if (patch.name !== undefined) await uniqueName(ctx, viewer.id, patch.name, id);
-      const category = await guardNameRace(patch.name ?? existing.name, () =>
-        ctx.db.transaction(async (tx) => {
-          const row = await updateCategory(tx, viewer.id, id, patch);
-          if (row && keywords) await replaceKeywords(tx, id, keywords);
-          return row;
-        }),
+      const { category, keywords } = await updateCategory(
+        categoryDeps(ctx),
+        requireViewer(ctx),
+        input,
       );
-      if (!category) throw notFound('Category');
-      await ctx.invalidation.evictEntities([
-        ['category', id],
-        ['keywords', id],
-      ]);
-      ctx.loaders.categoryById.clear(id).prime(id, category);
-      if (keywords) ctx.loaders.keywordsByCategory.clear(id).prime(id, keywords);
+      ctx.loaders.categoryById.clear(category.id).prime(category.id, category);
+      if (keywords) ctx.loaders.keywordsByCategory.clear(category.id).prime(category.id, keywords);
       return { category };
     },
   }),
@@ -180,23 +143,9 @@ builder.mutationFields((t) => ({
     description: 'Deletes the category; its expenses stay, uncategorized.',
     args: { input: t.arg({ type: DeleteInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      const globalId = input.id;
-      const id = requireId(globalId, 'Category', 'id');
-      const deleted = await ctx.db.transaction(async (tx) => {
-        const days = await uncategorizeExpenses(tx, viewer.id, id);
-        const removed = await deleteCategory(tx, viewer.id, id);
-        if (removed)
-          await expensesChanged(tx, viewer.id, days, ctx.config.worker.metricsDebounceMs);
-        return removed;
-      });
-      if (!deleted) throw notFound('Category');
-      ctx.outbox.nudge();
-      await ctx.invalidation.evictEntities([
-        ['category', id],
-        ['keywords', id],
-      ]);
-      return { deletedId: globalId };
+      const id = await deleteCategory(categoryDeps(ctx), requireViewer(ctx), input.id);
+      ctx.loaders.categoryById.clear(id);
+      return { deletedId: input.id };
     },
   }),
 }));
