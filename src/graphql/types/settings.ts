@@ -1,8 +1,5 @@
-import { updateUserSettings } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/users.js';
-import { badInput, notFound } from '../../domain/errors.js';
-import { positiveAmount } from '../../domain/validate.js';
-import { newWebhookSecret, webhookUrlProblem } from '../../jobs/webhook-delivery.js';
+import { updateSettings } from '../../domain/users/commands.js';
 import { requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { UserRef } from '../refs.js';
@@ -40,23 +37,6 @@ const UpdateSettingsPayload = builder
     fields: (t) => ({ user: t.field({ type: UserRef, resolve: (payload) => payload.user }) }),
   });
 
-function webhookUrl(value: string, allowPrivate: ReadonlySet<string>): string {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw badInput('notificationWebhookUrl must be an http(s) URL', 'notificationWebhookUrl');
-  }
-  if (!['http:', 'https:'].includes(url.protocol) || value.length > 2000) {
-    throw badInput('notificationWebhookUrl must be an http(s) URL', 'notificationWebhookUrl');
-  }
-  const problem = webhookUrlProblem(url, allowPrivate);
-  if (problem) {
-    throw badInput(`notificationWebhookUrl ${problem}`, 'notificationWebhookUrl');
-  }
-  return url.toString();
-}
-
 builder.mutationField('updateSettings', (t) =>
   t.field({
     type: UpdateSettingsPayload,
@@ -64,27 +44,15 @@ builder.mutationField('updateSettings', (t) =>
     args: { input: t.arg({ type: UpdateSettingsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireViewer(ctx);
-      const patch: { notificationWebhookUrl?: string | null; monthlyBudget?: string | null } = {};
-      if (input.notificationWebhookUrl !== undefined) {
-        patch.notificationWebhookUrl =
-          input.notificationWebhookUrl === null
-            ? null
-            : webhookUrl(input.notificationWebhookUrl, ctx.config.webhookAllowPrivateHosts);
-      }
-      if (input.monthlyBudget !== undefined) {
-        patch.monthlyBudget =
-          input.monthlyBudget === null
-            ? null
-            : positiveAmount(input.monthlyBudget, 'monthlyBudget');
-      }
-      const user = await updateUserSettings(
-        ctx.db,
-        viewer.id,
-        patch,
-        patch.notificationWebhookUrl ? newWebhookSecret() : undefined,
+      const user = await updateSettings(
+        {
+          uow: ctx.uow,
+          db: ctx.db,
+          webhookAllowPrivateHosts: ctx.config.webhookAllowPrivateHosts,
+        },
+        viewer,
+        input,
       );
-      if (!user) throw notFound('User');
-      await ctx.invalidation.evictEntities([['user', viewer.id]]);
       ctx.loaders.userById.clear(viewer.id).prime(viewer.id, user);
       return { user };
     },

@@ -1,14 +1,11 @@
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../../auth/password.js';
-import { DEFAULT_CATEGORIES } from '../../db/default-categories.js';
-import { type CategoryPageExtras, insertCategories } from '../../db/queries/categories.js';
-import { markCovered } from '../../db/queries/daily-metrics.js';
-import { countUsers, findUserByEmail, insertUser, pageUsers } from '../../db/queries/users.js';
+import type { CategoryPageExtras } from '../../db/queries/categories.js';
+import { countUsers, pageUsers } from '../../db/queries/users.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
 import type { UserProfile, UserRow } from '../../db/schema/users.js';
-import { badInput, userError } from '../../domain/errors.js';
+import { userError } from '../../domain/errors.js';
 import { encodeGlobalId } from '../../domain/ids.js';
-import * as check from '../../domain/validate.js';
+import { checkCredentials, signUp } from '../../domain/users/commands.js';
 import { loadReadable, requireAdmin } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -196,25 +193,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SignUpInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       await ctx.authLimits.attempt();
-      const email = check.email(input.email, 'email');
-      const name = check.text(input.name, 'name', 100);
-      const password = check.password(input.password, 'password');
-      const currency = check.currency(input.currency ?? 'USD', 'currency');
-      const taken = () => badInput('An account with this email already exists', 'email');
-      if (await findUserByEmail(ctx.db, email)) throw taken();
-      const passwordHash = await hashPassword(password);
-      const user = await ctx.db.transaction(async (tx) => {
-        const created = await insertUser(tx, { email, name, passwordHash, currency });
-        if (!created) return undefined;
-        await markCovered(tx, created.id);
-        await insertCategories(
-          tx,
-          DEFAULT_CATEGORIES.map((category) => ({ ...category, userId: created.id })),
-        );
-        return created;
-      });
-      if (!user) throw taken();
-      return authPayload(ctx, user);
+      return authPayload(ctx, await signUp({ uow: ctx.uow, db: ctx.db }, input));
     },
   }),
   logIn: t.field({
@@ -223,10 +202,12 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       await ctx.authLimits.attempt();
       await ctx.authLimits.beforeLogIn(input.email);
-      const user = await findUserByEmail(ctx.db, input.email.trim());
-      // Hash even for unknown emails, so response time does not tell which emails exist.
-      const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok) {
+      const user = await checkCredentials(
+        { uow: ctx.uow, db: ctx.db },
+        input.email,
+        input.password,
+      );
+      if (!user) {
         await ctx.authLimits.logInFailed(input.email);
         throw userError('UNAUTHENTICATED', 'Wrong email or password');
       }
