@@ -20,6 +20,7 @@ import { createGuard, createPoolPermits, guardSql, normalizeSql } from './db/gua
 import { openDatabase } from './db/open.js';
 import { findRoles } from './db/queries/users.js';
 import { seedDemoIfEmpty } from './db/seed.js';
+import { createUnitOfWork } from './db/unit-of-work.js';
 import { clientAddress } from './graphql/client-address.js';
 import { type Context, createContextFactory } from './graphql/context.js';
 import { useDeadline } from './graphql/deadline.js';
@@ -136,6 +137,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     : undefined;
   // Moves the jobs expense writes queue (in this process or any other) into graphile-worker.
   const outbox = startOutboxRelay(pool, config.worker.pollIntervalMs, log);
+  const invalidation = createInvalidation(cache);
   const worker = config.worker.enabled
     ? await startWorker(
         createJobRuntime({ config, pool, log, metrics, cache, outbox }),
@@ -227,7 +229,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
       pool,
       tokens,
       authenticate,
-      invalidation: createInvalidation(cache),
+      invalidation,
       outbox,
       ...(cache ? { entities: cache.entities } : {}),
       onQuery: () => metrics.sqlStatements.inc(),
@@ -250,7 +252,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
               : ready(checks),
           'GET /metrics': () => metricsRoute(metrics.registry),
           'POST /webhooks/chat': createChatWebhook({
-            db: routeDb,
+            uow: () => createUnitOfWork(routeDb, { invalidation, outbox }),
             authenticate,
             ...(limiter ? { rateLimit: { limiter, policies } } : {}),
           }),

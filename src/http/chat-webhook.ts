@@ -4,9 +4,10 @@
  */
 
 import type { Authenticate } from '../auth/viewer.js';
-import type { Db } from '../db/client.js';
+import type { Executor } from '../db/client.js';
+import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../domain/chat/commands.js';
 import { encodeGlobalId } from '../domain/ids.js';
-import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../jobs/submit-chat.js';
+import type { UnitOfWork } from '../domain/unit-of-work.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { type Policies, rateLimitHeaders } from '../rate-limit/policies.js';
 import { problem, routeViewer } from './route-auth.js';
@@ -26,7 +27,8 @@ async function messageText(request: Request): Promise<string | undefined> {
 }
 
 export function createChatWebhook(deps: {
-  db: Db;
+  /** A unit of work for one call. */
+  uow: () => UnitOfWork<Executor>;
   authenticate: Authenticate;
   /** Set when rate limiting is on: calls spend from the same bucket as the user's operations. */
   rateLimit?: { limiter: RateLimiter; policies: Policies };
@@ -62,7 +64,7 @@ export function createChatWebhook(deps: {
         `The message may be at most ${MAX_CHAT_MESSAGE_LENGTH} characters`,
       );
     }
-    const job = await submitChatMessage(deps.db, viewer.id, text);
+    const job = await submitChatMessage({ uow: deps.uow() }, viewer, text);
     return Response.json(
       { jobId: encodeGlobalId('Job', job.id), state: job.state },
       { status: 202 },

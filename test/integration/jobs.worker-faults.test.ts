@@ -2,8 +2,8 @@ import { sql as raw } from 'drizzle-orm';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { findJobsByIds, markJobFailed } from '../../src/db/queries/jobs.js';
+import { submitChatMessage } from '../../src/domain/chat/commands.js';
 import { createJobRuntime } from '../../src/jobs/runtime.js';
-import { submitChatMessage } from '../../src/jobs/submit-chat.js';
 import { parseChatMessageTask } from '../../src/jobs/tasks/parse_chat_message.js';
 import { useTestApp } from '../helpers/app.js';
 import { withSql } from '../helpers/factories.js';
@@ -147,7 +147,11 @@ describe('worker faults', () => {
     const { id } = await t.signUp();
     const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
     const runtime = taskRuntime();
-    const job = await submitChatMessage(runtime.db, userId, 'taxi 18.20 today');
+    const job = await submitChatMessage(
+      { uow: runtime.uow() },
+      { id: userId, role: 'user' },
+      'taxi 18.20 today',
+    );
     const task = parseChatMessageTask.make(runtime);
     const payload = { jobRecordId: job.id, userId, text: 'taxi 18.20 today' };
     // As if the first attempt's process died after its transaction committed.
@@ -169,7 +173,11 @@ describe('worker faults', () => {
     const { id } = await t.signUp();
     const userId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
     const runtime = taskRuntime();
-    const job = await submitChatMessage(runtime.db, userId, 'bus 2.80 today');
+    const job = await submitChatMessage(
+      { uow: runtime.uow() },
+      { id: userId, role: 'user' },
+      'bus 2.80 today',
+    );
     const task = parseChatMessageTask.make(runtime);
     const helpers = (attempts: number) =>
       ({ job: { attempts, max_attempts: 5, run_at: new Date() }, logger: { error() {} } }) as never;

@@ -1,7 +1,6 @@
 import { countExportsByUser, pageExportsByUser } from '../../db/queries/exports.js';
+import { requestExport } from '../../domain/exports/commands.js';
 import { encodeGlobalId } from '../../domain/ids.js';
-import { dateRange } from '../../domain/validate.js';
-import { requestExport } from '../../jobs/request-export.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
@@ -98,14 +97,7 @@ builder.mutationField('requestExport', (t) =>
     description: "Queues an export of the viewer's expenses (optionally within a date range).",
     args: { input: t.arg({ type: RequestExportInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      if (input.from && input.to) dateRange(input.from, input.to);
-      const created = await requestExport(ctx.db, viewer.id, {
-        format: input.format,
-        from: input.from ?? null,
-        to: input.to ?? null,
-      });
-      return { export: created };
+      return { export: await requestExport({ uow: ctx.uow }, requireViewer(ctx), input) };
     },
   }),
 );

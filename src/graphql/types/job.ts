@@ -1,6 +1,5 @@
+import { submitChatMessage } from '../../domain/chat/commands.js';
 import { requireId } from '../../domain/ids.js';
-import * as check from '../../domain/validate.js';
-import { MAX_CHAT_MESSAGE_LENGTH, submitChatMessage } from '../../jobs/submit-chat.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { JobRef } from '../refs.js';
@@ -64,9 +63,7 @@ builder.mutationField('submitChatMessage', (t) =>
     description: 'Queues the message to become an expense; poll `job` for the result.',
     args: { input: t.arg({ type: ChatMessageInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      const text = check.text(input.text, 'text', MAX_CHAT_MESSAGE_LENGTH);
-      return { job: await submitChatMessage(ctx.db, viewer.id, text) };
+      return { job: await submitChatMessage({ uow: ctx.uow }, requireViewer(ctx), input.text) };
     },
   }),
 );
