@@ -24,6 +24,8 @@ import {
   getNamedType,
   getOperationAST,
   isAbstractType,
+  Kind,
+  type OperationDefinitionNode,
   parse,
   print,
   TypeInfo,
@@ -68,12 +70,16 @@ interface DocumentInfo {
   readonly operation: 'query' | 'mutation' | 'subscription';
   readonly normalized: string;
   readonly ttlSeconds: number;
+  /** Fields the operation selects at its root (undefined: it spreads fragments there). */
+  readonly rootFields: number | undefined;
 }
 
 interface RequestState {
   readonly viewer: Viewer | null;
   readonly info: DocumentInfo;
   ticket?: CacheTicket;
+  /** The request's count of commands that reported their changes (set as it executes). */
+  accounted?: () => number;
 }
 
 export interface ResponseCacheOptions {
@@ -176,6 +182,16 @@ function ttlOf(schema: GraphQLSchema, document: DocumentNode, maxTtl: number): n
   return ttl;
 }
 
+/** The fields an operation selects at its root, __typename aside; undefined for fragments. */
+function rootFieldsOf(operation: OperationDefinitionNode): number | undefined {
+  let fields = 0;
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) return undefined;
+    if (selection.name.value !== '__typename') fields++;
+  }
+  return fields;
+}
+
 /** What a request asks, in the form both the yoga plugin and the Node fast path have it. */
 export interface CacheRequest {
   readonly authorization: string | null;
@@ -212,8 +228,12 @@ export interface ResponseCache {
   prepare(request: CacheRequest): Promise<Lookup | undefined>;
   /** The cached response for a query's key, or the right to compute it (others wait for it). */
   open(lookup: Lookup & { readonly key: string }): Promise<CacheTicket>;
-  /** After a mutation ran: every response that could hold what it changed is gone. */
-  afterMutation(viewer: Viewer | null): Promise<void>;
+  /**
+   * After a mutation ran: every response that could hold what it changed is gone. `accounted`:
+   * how many of its commands reported their changes through the unit of work, which has
+   * invalidated just those; when that is every root field, nothing more is invalidated here.
+   */
+  afterMutation(lookup: Pick<Lookup, 'viewer' | 'info'>, accounted: number): Promise<void>;
   /** The rate limiter's check before a stored answer is sent (unset: none). */
   readonly admitHit: ResponseCacheOptions['admitHit'];
   /** L1 only, synchronous. */
@@ -249,6 +269,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
               operation: operation.operation,
               normalized: print(document),
               ttlSeconds: ttlOf(options.schema, document, options.maxTtlSeconds),
+              rootFields: rootFieldsOf(operation),
             }
           : false;
       } catch {
@@ -371,8 +392,15 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     };
   }
 
-  const afterMutation = (viewer: Viewer | null) =>
-    versions.bump(viewer ? [`user:${viewer.id}`, 'global'] : ['global']);
+  async function afterMutation(
+    { viewer, info }: Pick<Lookup, 'viewer' | 'info'>,
+    accounted: number,
+  ): Promise<void> {
+    if (info.rootFields !== undefined && accounted >= info.rootFields) return;
+    // A mutation not (yet) run as commands that report their changes: all the viewer's answers
+    // and every admin's.
+    await versions.bump(viewer ? [`user:${viewer.id}`, 'global'] : ['global']);
+  }
 
   const plugin: Plugin = {
     async onParams({ request, params, setResult, context }) {
@@ -405,11 +433,16 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       // Replaced by the stored body in onResultProcess.
       setResult({ data: null });
     },
+    onExecute({ args }) {
+      const context = args.contextValue as { request?: Request; uow?: { accounted: number } };
+      const state = context.request && states.get(context.request);
+      if (state) state.accounted = () => context.uow?.accounted ?? 0;
+    },
     async onResultProcess({ request, result, setResultProcessor }) {
       const state = states.get(request);
       if (!state) return;
       if (state.info.operation === 'mutation') {
-        await afterMutation(state.viewer);
+        await afterMutation(state, state.accounted?.() ?? 0);
         return;
       }
       const { ticket } = state;

@@ -263,7 +263,8 @@ export function createGraphqlPost(options: GraphqlPostOptions) {
         operationName,
       })) as ExecutionResult & { stringify?: (result: ExecutionResult) => string };
       if (operation.operation === 'mutation' && cache && lookup) {
-        await cache.afterMutation(lookup.viewer);
+        const uow = (contextValue as { uow?: { accounted: number } }).uow;
+        await cache.afterMutation(lookup, uow?.accounted ?? 0);
       }
       let reply: Reply;
       if (result.errors?.length || result.extensions?.http) {

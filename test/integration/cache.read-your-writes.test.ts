@@ -309,6 +309,83 @@ describe('read-your-writes after every mutation, on both instances', () => {
   });
 });
 
+describe('precise invalidation: a mutation invalidates only what its commands changed', () => {
+  const LOG_IN = `mutation($email: String!) { logIn(input: { email: $email, password: "password123" }) { token } }`;
+  const DELETE = `mutation($id: ID!) { deleteExpense(input: { id: $id }) { deletedId } }`;
+
+  /** A user with a cached dashboard on both instances, and another user's beside it. */
+  async function cachedDashboards() {
+    const email = `precise${++seq}@example.com`;
+    const user = await a.gql(SIGN_UP, { email });
+    const token = user.body.data.signUp.token as string;
+    const other = await signUp();
+    for (const client of [a, b]) {
+      for (const t of [token, other.token]) {
+        await client.gql(DASHBOARD, {}, t);
+        expect((await client.gql(DASHBOARD, {}, t)).cache).toBe('HIT');
+      }
+    }
+    return { email, token, other: other.token };
+  }
+
+  it("a log-in, successful or not, leaves every cached answer in place, admins' too", async () => {
+    const { email, token, other } = await cachedDashboards();
+    const adminEmail = `precise-admin${++seq}@example.com`;
+    const admin = (await a.gql(SIGN_UP, { email: adminEmail })).body.data.signUp.token;
+    await grantAdmin(a.app, adminEmail);
+    const users = '{ users(first: 5) { totalCount } }';
+    await a.gql(users, {}, admin);
+    expect((await a.gql(users, {}, admin)).cache).toBe('HIT');
+    expect((await a.gql(LOG_IN, { email })).body.data.logIn.token).toBeTruthy();
+    expect((await b.gql(LOG_IN, { email: 'nobody@example.com' })).body.errors).toBeDefined();
+    expect((await a.gql(users, {}, admin)).cache).toBe('HIT');
+    for (const client of [a, b]) {
+      expect((await client.gql(DASHBOARD, {}, token)).cache).toBe('HIT');
+      expect((await client.gql(DASHBOARD, {}, other)).cache).toBe('HIT');
+    }
+  });
+
+  it('a write that finds nothing to change leaves every cached answer in place', async () => {
+    const { token } = await cachedDashboards();
+    const missing = Buffer.from('Expense:999999999').toString('base64');
+    const res = await a.gql(DELETE, { id: missing }, token);
+    expect(res.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    for (const client of [a, b]) expect((await client.gql(DASHBOARD, {}, token)).cache).toBe('HIT');
+  });
+
+  it("a write refreshes its user's answers and leaves another user's in place", async () => {
+    const { token, other } = await cachedDashboards();
+    const created = await a.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '3.00', description: 'precise' } },
+      token,
+    );
+    expect(created.body.errors).toBeUndefined();
+    for (const client of [a, b]) {
+      const mine = await client.gql(DASHBOARD, {}, token);
+      expect(mine.body.data.viewer.expenses.totalCount).toBe(1);
+      expect((await client.gql(DASHBOARD, {}, other)).cache).toBe('HIT');
+    }
+  });
+
+  it('a mutation with a field whose changes are not reported still refreshes all of the viewer', async () => {
+    const { email, token } = await cachedDashboards();
+    await a.gql(CATEGORIES, {}, token);
+    const both = await a.gql(
+      `mutation($email: String!) {
+        logIn(input: { email: $email, password: "password123" }) { token }
+        createCategory(input: { name: "Precise" }) { category { id } } }`,
+      { email },
+      token,
+    );
+    expect(both.body.errors).toBeUndefined();
+    const names = (await a.gql(CATEGORIES, {}, token)).body.data.viewer.categories.nodes.map(
+      (c: Json) => c.name,
+    );
+    expect(names).toContain('Precise');
+  });
+});
+
 describe('entity cache', () => {
   it('never caches a Job or Export read through node(id), with or without __typename', async () => {
     const { token } = await signUp();
