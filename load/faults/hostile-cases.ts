@@ -10,17 +10,7 @@
  * server (harness.ts `leaks`).
  */
 
-/** A deterministic PRNG (mulberry32), so a failing run can be replayed with its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../../test/helpers/random.js';
 
 export interface Identities {
   /** A logged-in user's token, an admin's, and forged or broken ones. */
