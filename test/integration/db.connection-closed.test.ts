@@ -22,6 +22,24 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** Runs an ES module script in a child process against the test's database. */
+async function runScript(script: string) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, URL: db.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    err += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, out, err };
+}
+
 const SCRIPT = `
 import postgres from 'postgres';
 const sql = postgres(process.env.URL, { max: 2, onnotice: () => {} });
@@ -38,19 +56,7 @@ await sql.end({ timeout: 1 });
 `;
 
 it('a query on a connection whose backend died fails with a code; the process lives', async () => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], {
-    env: { ...process.env, URL: db.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    err += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { code, out, err } = await runScript(SCRIPT);
   expect(err).not.toMatch(/reading 'write'/);
   expect(code).toBe(0);
   const outcomes = out.trim().split('\n');
@@ -105,19 +111,7 @@ await sql.end({ timeout: 1 });
 `;
 
 it('a connection whose array-types fetch fails fails its first query; the process lives', async () => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', TYPES_SCRIPT], {
-    env: { ...process.env, URL: db.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    err += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { code, out, err } = await runScript(TYPES_SCRIPT);
   expect(err).not.toMatch(/triggerUncaughtException/);
   expect(code).toBe(0);
   expect(out.trim()).toBe('57014');
