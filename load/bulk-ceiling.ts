@@ -1,6 +1,6 @@
 /**
  * The bulk insert's own ceiling on this machine, measured in the run: the gateway's statement for
- * a 1,000-row createExpenses (src/jobs/expense-inserts.ts: the rows, their dirty days and their
+ * a 1,000-row createExpenses (src/db/queries/expense-inserts.ts: the rows, their dirty days and their
  * jobs, one statement), built once and sent through the same driver straight to Postgres on as many connections as the
  * bulk scenario uses, with no HTTP, GraphQL or validation. No gateway can insert faster than
  * Postgres runs that statement; the bulk scenario is judged against it as sign-ups are against
@@ -8,7 +8,7 @@
  */
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { expenseInsertsSql } from '../src/jobs/expense-inserts.js';
+import { expenseInsertsSql } from '../src/db/queries/expense-inserts.js';
 
 export interface BulkCeiling {
   /** Rows per statement. */

@@ -14,7 +14,7 @@ import {
   markJobSucceeded,
   setJobProgress,
 } from '../db/queries/jobs.js';
-import { type Payload, payloadSchemas, type TaskName } from './payloads.js';
+import { type Payload, payloadSchemas, type TaskName } from '../domain/job-payloads.js';
 import { environmentJobRuntime, type JobRuntime } from './runtime.js';
 
 export class PermanentJobError extends Error {}

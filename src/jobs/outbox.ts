@@ -14,21 +14,12 @@
  * the relay also polls (WORKER_POLL_INTERVAL_MS) for rows another process left, e.g. one that
  * stopped between its write and its relay.
  */
-import { type SQL, sql } from 'drizzle-orm';
 import type { Pool } from '../db/client.js';
+import type { JobSpecJson } from '../db/queries/job-queue.js';
 import type { Logger } from '../logger.js';
-import { type JobSpec, type JobSpecJson, jobSpecs } from './enqueue.js';
-import type { TaskName } from './payloads.js';
 
 /** Rows one relay transaction moves. */
 export const RELAY_BATCH = 500;
-
-/** The INSERT that queues `jobs` through the outbox (a statement, or a WITH clause of one). */
-export function outboxJobsSql(jobs: readonly JobSpec<TaskName>[]): SQL {
-  return sql`
-    insert into job_outbox (spec)
-    select spec from jsonb_array_elements(${JSON.stringify(jobSpecs(jobs))}::jsonb) as spec`;
-}
 
 /**
  * Moves up to RELAY_BATCH outbox rows, oldest first, into graphile-worker in one transaction.

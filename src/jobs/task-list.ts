@@ -1,6 +1,7 @@
 /** Every task the worker runs (each defined in tasks/<identifier>.ts). */
+
+import type { TaskName } from '../domain/job-payloads.js';
 import type { TaskDefinition } from './define-task.js';
-import type { TaskName } from './payloads.js';
 import { exportExpensesTask } from './tasks/export_expenses.js';
 import { parseChatMessageTask } from './tasks/parse_chat_message.js';
 import { pruneJobsTask } from './tasks/prune_jobs.js';

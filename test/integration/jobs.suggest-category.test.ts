@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { enqueue } from '../../src/jobs/enqueue.js';
+import { enqueue } from '../../src/db/queries/job-queue.js';
 import { createJobRuntime } from '../../src/jobs/runtime.js';
 import { suggestCategoryTask } from '../../src/jobs/tasks/suggest_category.js';
 import { useTestApp } from '../helpers/app.js';

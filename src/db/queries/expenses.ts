@@ -395,7 +395,7 @@ export type NewExpense = Omit<
 
 /**
  * The INSERT of `rows` (returning the row columns; identity values in input order), for a
- * statement that folds it in as a WITH clause (jobs/expense-inserts.ts). The rows travel as one
+ * statement that folds it in as a WITH clause (expense-inserts.ts). The rows travel as one
  * JSON parameter expanded by json_to_recordset: Drizzle's multi-row VALUES builder spent about
  * 30% of a bulk request's CPU assembling 8,000 placeholders for 1,000 rows.
  */

@@ -14,8 +14,8 @@ import {
   updateCategory as updateCategoryRow,
 } from '../../db/queries/categories.js';
 import { uncategorizeExpenses } from '../../db/queries/expenses.js';
+import { expensesChanged } from '../../db/queries/rollups.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
-import { expensesChanged } from '../../jobs/rollups.js';
 import { badInput, notFound } from '../errors.js';
 import { requireId } from '../ids.js';
 import type { UnitOfWork } from '../unit-of-work.js';

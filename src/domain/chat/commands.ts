@@ -1,9 +1,9 @@
 /** A chat message ("lunch 12.50 at Cafe Rio yesterday") becomes a job that makes the expense. */
 import type { Viewer } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
+import { enqueue } from '../../db/queries/job-queue.js';
 import { insertJobRecord } from '../../db/queries/jobs.js';
 import type { JobRow } from '../../db/schema/jobs.js';
-import { enqueue } from '../../jobs/enqueue.js';
 import type { UnitOfWork } from '../unit-of-work.js';
 import * as check from '../validate.js';
 

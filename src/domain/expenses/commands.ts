@@ -7,16 +7,16 @@
 import type { Viewer } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { violatedForeignKey } from '../../db/errors.js';
+import { insertExpensesWithJobs } from '../../db/queries/expense-inserts.js';
 import {
   deleteExpense as deleteExpenseRow,
   type ExpensePatch,
   type NewExpense,
   updateExpense as updateExpenseRow,
 } from '../../db/queries/expenses.js';
+import { expensesChanged } from '../../db/queries/rollups.js';
 import type { CategoryRow } from '../../db/schema/categories.js';
 import type { ExpenseRow } from '../../db/schema/expenses.js';
-import { insertExpensesWithJobs } from '../../jobs/expense-inserts.js';
-import { expensesChanged } from '../../jobs/rollups.js';
 import { badInput, notFound } from '../errors.js';
 import { requireId } from '../ids.js';
 import type { UnitOfWork } from '../unit-of-work.js';

@@ -2,9 +2,9 @@
 import type { Viewer } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { insertExport } from '../../db/queries/exports.js';
+import { enqueue } from '../../db/queries/job-queue.js';
 import { insertJobRecord } from '../../db/queries/jobs.js';
 import type { ExportRow } from '../../db/schema/exports.js';
-import { enqueue } from '../../jobs/enqueue.js';
 import type { UnitOfWork } from '../unit-of-work.js';
 import * as check from '../validate.js';
 

@@ -10,10 +10,10 @@ import {
   findExportsByIds,
   finishExport,
 } from '../../db/queries/exports.js';
+import { enqueue } from '../../db/queries/job-queue.js';
 import { users } from '../../db/schema/users.js';
 import { encodeGlobalId } from '../../domain/ids.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
-import { enqueue } from '../enqueue.js';
 import { csvHeader, csvRows, type ExportRecord, jsonRows } from '../export-format.js';
 
 export const EXPORT_BATCH_SIZE = 1000;

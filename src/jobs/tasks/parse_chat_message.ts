@@ -4,12 +4,12 @@
  * finds the record and returns the same expense.
  */
 import { eq } from 'drizzle-orm';
+import { insertExpensesWithJobs } from '../../db/queries/expense-inserts.js';
 import { jobs } from '../../db/schema/jobs.js';
 import { users } from '../../db/schema/users.js';
 import { encodeGlobalId } from '../../domain/ids.js';
 import { parseChatMessage } from '../chat-parser.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
-import { insertExpensesWithJobs } from '../expense-inserts.js';
 
 export const parseChatMessageTask = defineTask(
   'parse_chat_message',

@@ -1,7 +1,7 @@
 /** recompute_yesterday (nightly, crontab): queues a rollup of yesterday for every active user. */
 import { usersActiveOn } from '../../db/queries/daily-metrics.js';
+import { expensesChanged } from '../../db/queries/rollups.js';
 import { cliTask, defineTask } from '../define-task.js';
-import { expensesChanged } from '../rollups.js';
 
 export const recomputeYesterdayTask = defineTask(
   'recompute_yesterday',

@@ -1,10 +1,10 @@
 /** suggest_category: picks a category for an expense created without one (see ../suggest.ts). */
 import { and, eq, sql } from 'drizzle-orm';
+import { expensesChanged } from '../../db/queries/rollups.js';
 import { categories } from '../../db/schema/categories.js';
 import { expenses } from '../../db/schema/expenses.js';
 import { createLoaders } from '../../loaders/create-loaders.js';
 import { cliTask, defineTask } from '../define-task.js';
-import { expensesChanged } from '../rollups.js';
 import { suggestCategory as pick } from '../suggest.js';
 
 export const suggestCategoryTask = defineTask(

@@ -4,10 +4,10 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { monthTotal, rollUpDay } from '../../db/queries/daily-metrics.js';
+import { enqueue } from '../../db/queries/job-queue.js';
 import { users } from '../../db/schema/users.js';
 import { compareDecimal } from '../../domain/money.js';
 import { cliTask, defineTask } from '../define-task.js';
-import { enqueue } from '../enqueue.js';
 
 export const updateDailyMetricsTask = defineTask(
   'update_daily_metrics',

@@ -1,10 +1,11 @@
 /**
- * Adds jobs with graphile_worker.add_jobs from inside the caller's transaction: if the write
- * rolls back there is no job, if it commits the job exists.
+ * Queueing jobs, one encoding of a graphile-worker job spec for both ways in: straight into
+ * graphile_worker.add_jobs inside the caller's transaction (if the write rolls back there is no
+ * job, if it commits the job exists), or through the job outbox (jobs/outbox.ts says why).
  */
 import { type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../db/client.js';
-import { type Payload, type TaskName, taskOptions } from './payloads.js';
+import { type Payload, type TaskName, taskOptions } from '../../domain/job-payloads.js';
+import type { Executor } from '../client.js';
 
 export interface JobSpec<T extends TaskName> {
   readonly task: T;
@@ -48,4 +49,11 @@ export function addJobsSql(jobs: readonly JobSpec<TaskName>[]): SQL {
       select json_populate_record(null::graphile_worker.job_spec, spec)
       from json_array_elements(${JSON.stringify(jobSpecs(jobs))}::json) as spec
     ))`;
+}
+
+/** The INSERT that queues `jobs` through the outbox (a statement, or a WITH clause of one). */
+export function outboxJobsSql(jobs: readonly JobSpec<TaskName>[]): SQL {
+  return sql`
+    insert into job_outbox (spec)
+    select spec from jsonb_array_elements(${JSON.stringify(jobSpecs(jobs))}::jsonb) as spec`;
 }

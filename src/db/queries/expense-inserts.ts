@@ -1,17 +1,17 @@
 /**
  * Creating expenses is one statement: the INSERT, a suggest_category job per uncategorized row,
  * the days' dirty marks and their rollup jobs, each a WITH clause. A statement is atomic by
- * itself, so there is no BEGIN/COMMIT. The jobs go into the job outbox (src/jobs/outbox.ts), and
+ * itself, so there is no BEGIN/COMMIT. The jobs go into the job outbox (src/jobs/outbox.ts relays it), and
  * the marks are new rows: one user's concurrent writes share no row and send no NOTIFY, so their
  * commits do not queue behind each other. Nudge the process's outbox relay afterwards.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../db/client.js';
-import { markDaysDirtySql } from '../db/queries/daily-metrics.js';
-import { insertExpensesSql, type NewExpense } from '../db/queries/expenses.js';
-import type { ExpenseRow } from '../db/schema/expenses.js';
-import { outboxJobsSql } from './outbox.js';
-import { taskOptions } from './payloads.js';
+import { taskOptions } from '../../domain/job-payloads.js';
+import type { Executor } from '../client.js';
+import type { ExpenseRow } from '../schema/expenses.js';
+import { markDaysDirtySql } from './daily-metrics.js';
+import { insertExpensesSql, type NewExpense } from './expenses.js';
+import { outboxJobsSql } from './job-queue.js';
 import { rollupJobs } from './rollups.js';
 
 /**

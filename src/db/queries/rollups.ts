@@ -6,10 +6,9 @@
  * path: the marks and the outbox rows are plain inserts, and only relays upsert the keyed jobs.
  */
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../db/client.js';
-import { markDaysDirtySql } from '../db/queries/daily-metrics.js';
-import type { JobSpec } from './enqueue.js';
-import { outboxJobsSql } from './outbox.js';
+import type { Executor } from '../client.js';
+import { markDaysDirtySql } from './daily-metrics.js';
+import { type JobSpec, outboxJobsSql } from './job-queue.js';
 
 /** The debounced update_daily_metrics job of each day (keyed per user and day). */
 export function rollupJobs(
