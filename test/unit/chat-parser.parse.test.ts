@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseChatMessage } from '../../src/jobs/chat-parser.js';
+import { parseChatMessage } from '../../src/domain/chat/parser.js';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalize, suggestCategory } from '../../src/jobs/suggest.js';
+import { normalize, suggestCategory } from '../../src/domain/categories/suggest.js';
 
 const categories = [
   { id: 1, keywords: ['coffee', 'cafe'] },

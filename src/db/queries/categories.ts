@@ -238,3 +238,12 @@ export async function deleteCategory(db: Executor, userId: number, id: number): 
     .returning({ id: categories.id });
   return rows.length > 0;
 }
+
+/** The ids of a user's categories. */
+export async function categoryIdsOfUser(db: Executor, userId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: categories.id })
+    .from(categories)
+    .where(eq(categories.userId, userId));
+  return rows.map((row) => row.id);
+}

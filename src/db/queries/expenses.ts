@@ -486,3 +486,30 @@ export async function uncategorizeExpenses(
     .returning({ expenseDate: expenses.expenseDate });
   return rows.map((row) => row.expenseDate);
 }
+
+/** One expense by id, whoever owns it (the worker's read); undefined when it is gone. */
+export async function findExpense(db: Executor, id: number): Promise<ExpenseRow | undefined> {
+  const [row] = await db.select().from(expenses).where(eq(expenses.id, id));
+  return row;
+}
+
+/**
+ * Files a PENDING expense under the suggested category (null: none fits, UNCATEGORIZED); false
+ * when it is no longer PENDING (categorized by hand, or deleted, meanwhile).
+ */
+export async function applySuggestedCategory(
+  db: Executor,
+  id: number,
+  categoryId: number | null,
+): Promise<boolean> {
+  const rows = await db
+    .update(expenses)
+    .set({
+      categoryId,
+      categorySource: categoryId ? 'SUGGESTED' : 'UNCATEGORIZED',
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(expenses.id, id), eq(expenses.categorySource, 'PENDING')))
+    .returning({ id: expenses.id });
+  return rows.length > 0;
+}

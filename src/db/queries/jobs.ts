@@ -87,3 +87,21 @@ export async function pruneJobRecords(db: Executor, retentionDays: number): Prom
     .returning({ id: jobs.id });
   return rows.length;
 }
+
+/**
+ * A job record's result, its row locked until the transaction ends (an attempt of the same job
+ * running beside it waits); undefined when the record is gone.
+ */
+export async function lockJobResult(db: Executor, id: number): Promise<unknown> {
+  const [record] = await db
+    .select({ result: jobs.result })
+    .from(jobs)
+    .where(eq(jobs.id, id))
+    .for('update');
+  return record === undefined ? undefined : (record.result ?? null);
+}
+
+/** Notes what a job has done so far, in the transaction that did it. */
+export async function setJobResult(db: Executor, id: number, result: unknown): Promise<void> {
+  await db.update(jobs).set({ result }).where(eq(jobs.id, id));
+}

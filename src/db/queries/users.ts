@@ -138,3 +138,9 @@ export async function updateUserSettings(
     .returning();
   return row;
 }
+
+/** A user's currency; undefined when the user is gone. */
+export async function findUserCurrency(db: Executor, id: number): Promise<string | undefined> {
+  const [user] = await db.select({ currency: users.currency }).from(users).where(eq(users.id, id));
+  return user?.currency;
+}
