@@ -6,6 +6,9 @@
  *
  * Generic in the transaction type, so the product's rules know no database driver; the
  * request's context and the worker's runtime each build one over their own connections.
+ *
+ * A command runs one unit of work at most (or calls `unchanged`): the response cache counts
+ * them against a mutation's root fields to know that every field reported what it changed.
  */
 
 /** Entities with a cached copy: a write that changes one reports it. */
