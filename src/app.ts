@@ -6,7 +6,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { createClient } from '@redis/client';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { resolveJwtSecret } from './auth/secret.js';
@@ -14,6 +13,7 @@ import { createTokenService } from './auth/tokens.js';
 import { createAuthenticator, type Viewer } from './auth/viewer.js';
 import { type Cache, createCache, createInvalidation } from './cache/create-cache.js';
 import { cacheNamespace } from './cache/namespace.js';
+import { createRedisClient } from './cache/redis-client.js';
 import type { Config } from './config.js';
 import { createDb, createPool, type Pool } from './db/client.js';
 import { createGuard, createPoolPermits, guardSql, normalizeSql } from './db/guarded-sql.js';
@@ -101,17 +101,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const applicationName = `ledgerline-${process.pid}-${++instances}`;
   const pool = createPool(databaseUrl, config.db, applicationName);
   if (database.embedded) await seedDemoIfEmpty(pool, log);
-  const redis = config.redisUrl
-    ? createClient({
-        url: config.redisUrl,
-        // Fail commands at once while disconnected instead of queueing them; reconnect forever.
-        disableOfflineQueue: true,
-        socket: {
-          connectTimeout: 2000,
-          reconnectStrategy: (retries) => Math.min(retries * 200, 5000),
-        },
-      })
-    : undefined;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
   redis?.on('error', (error: Error) => log.warn({ err: error.message }, 'redis error'));
   if (redis) {
     // Waited for briefly: a Redis that is down at start must not stop the API from starting.

@@ -18,10 +18,12 @@
  * again on re-establishing, before this instance trusts the cache.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClientType } from '@redis/client';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import type { CacheMetrics } from '../metrics.js';
+import { REDIS_RECONNECT_MAX_MS } from './redis-client.js';
 import { type CacheStore, type Epoch, withTimeout } from './store.js';
 
 export interface Versions {
@@ -64,6 +66,15 @@ export interface VersionsOptions {
 
 /** Mirrored versions are re-read from Redis at least this often, should a message be lost. */
 const MIRROR_TTL_MS = 30_000;
+
+/**
+ * How long an instance back on Redis after losing it waits before it trusts the cache again:
+ * every other instance has reconnected by then (their attempts are at most
+ * REDIS_RECONNECT_MAX_MS apart) and bumped what its writes changed while it could not. Without
+ * it, a write acknowledged on an instance still reconnecting was missed by one already back (2 of
+ * 5 runs of the fault suite's Redis experiment read stale answers across instances then).
+ */
+const RECONNECT_GRACE_MS = 2 * REDIS_RECONNECT_MAX_MS;
 
 export async function createVersions(options: VersionsOptions): Promise<Versions> {
   const { redis, namespace, store, metrics, timeoutMs, epoch, log } = options;
@@ -125,6 +136,11 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
         const info = await withTimeout(redis.info('server'), writeTimeoutMs);
         const runId = /run_id:(\w+)/.exec(info)?.[1];
         if (!runId) throw new Error('no run_id in INFO server');
+        if (connectedBefore) {
+          // Another instance may still be reconnecting, holding invalidations of writes it made
+          // meanwhile; it reconnects within REDIS_RECONNECT_MAX_MS and sends them first thing.
+          await sleep(RECONNECT_GRACE_MS, undefined, { ref: false });
+        }
         if (!client.isReady) throw new Error('channel lost again');
         const changed = runId !== lastRunId;
         // Writes made here while suspended, bumped before trusting; each pass takes what is

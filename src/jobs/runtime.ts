@@ -4,7 +4,7 @@
  * for its in-process worker; `npm run worker` and the graphile-worker CLI build one from the
  * environment.
  */
-import { createClient, type RedisClientType } from '@redis/client';
+import type { RedisClientType } from '@redis/client';
 import {
   type Cache,
   createCache,
@@ -12,6 +12,7 @@ import {
   type Invalidation,
 } from '../cache/create-cache.js';
 import type { EntityCache } from '../cache/entities.js';
+import { createRedisClient } from '../cache/redis-client.js';
 import { type Config, loadConfig } from '../config.js';
 import { createDb, createPool, type Db, type Pool } from '../db/client.js';
 import { poolRunner } from '../db/guarded-sql.js';
@@ -77,7 +78,7 @@ export async function createStandaloneRuntime(
   const metrics = createMetrics(() => ({ inUse: 0, waiting: 0, max: config.db.poolMax }));
   let redis: RedisClientType | undefined;
   if (config.redisUrl) {
-    redis = createClient({ url: config.redisUrl, disableOfflineQueue: true }) as RedisClientType;
+    redis = createRedisClient(config.redisUrl);
     redis.on('error', () => {});
     await redis
       .connect()
