@@ -10,7 +10,7 @@
  * server (harness.ts `leaks`).
  */
 
-import { random } from '../../test/helpers/random.js';
+import { random } from '../../src/random.js';
 
 export interface Identities {
   /** A logged-in user's token, an admin's, and forged or broken ones. */

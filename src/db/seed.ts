@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import { hashPassword } from '../auth/password.js';
 import { emailKey } from '../email.js';
+import { random } from '../random.js';
 import { DEFAULT_CATEGORIES } from './default-categories.js';
 
 export const SEED_EMAIL_DOMAIN = 'seed.ledgerline.dev';
@@ -47,18 +48,6 @@ const DESCRIPTIONS = [
 const EXPENSE_CHUNK = 1000;
 const COPY_STREAMS = 2;
 const MERCHANTS = ['Cafe Rio', 'Whole Foods', 'Uber', 'Amazon', 'Netflix', 'CVS', 'Shell', null];
-
-/** mulberry32: a small, fast, seedable PRNG, so seeds repeat exactly. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);

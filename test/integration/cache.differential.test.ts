@@ -6,11 +6,11 @@
  * its length.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { random } from '../../src/random.js';
 import { grantAdmin } from '../helpers/admin.js';
 import type { Json } from '../helpers/app.js';
-import { type Client, startApp } from '../helpers/cache-app.js';
+import { type Client, startApp, startTwo } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { random } from '../helpers/random.js';
 
 const SEED = Number(process.env.CACHE_DIFF_SEED ?? 20_261_201);
 const OPERATIONS = Number(process.env.CACHE_DIFF_OPS ?? 10_000);
@@ -24,9 +24,7 @@ let drop: () => Promise<void>;
 beforeAll(async () => {
   const db = await createTestDatabase();
   drop = db.drop;
-  const env = { REDIS_URL: 'redis://127.0.0.1:6379', CACHE_REDIS_TIMEOUT_MS: '5000' };
-  a = await startApp(db.url, env);
-  b = await startApp(db.url, env);
+  [a, b] = await startTwo(db.url);
   truth = await startApp(db.url, { CACHE_ENABLED: 'false' });
 });
 afterAll(async () => {

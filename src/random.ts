@@ -1,4 +1,7 @@
-/** A deterministic PRNG (mulberry32), so a failing run can be replayed with its seed. */
+/**
+ * mulberry32: a small, fast, seedable PRNG, so a seed repeats exactly (the demo seed, a failing
+ * randomized test or fault run replayed).
+ */
 export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
