@@ -109,3 +109,15 @@ export async function markCovered(db: Executor, userId: number): Promise<void> {
   await db.execute(sql`
     insert into daily_metrics_coverage (user_id) values (${userId}) on conflict do nothing`);
 }
+
+/** Notes that a user's month went over budget; false when it was noted already (one alert). */
+export async function recordBudgetAlert(
+  db: Executor,
+  userId: number,
+  month: string,
+): Promise<boolean> {
+  const rows = await db.execute<{ inserted: boolean }>(sql`
+    insert into budget_alerts (user_id, month) values (${userId}, ${month})
+    on conflict do nothing returning true as inserted`);
+  return rows.length > 0;
+}

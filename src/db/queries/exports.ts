@@ -106,3 +106,38 @@ export async function readExportChunk(
     .where(sql`${exportChunks.exportId} = ${exportId} and ${exportChunks.seq} = ${seq}`);
   return row?.data;
 }
+
+/** An expense as an export writes it (its database id, for the next batch's keyset). */
+export type ExpenseExportRow = {
+  readonly dbId: number;
+  readonly date: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly description: string;
+  readonly merchant: string | null;
+  readonly category: string | null;
+  readonly categorySource: string;
+};
+
+/**
+ * The next `limit` expenses of a user within an optional date range, by date and id, after the
+ * last one of the previous batch (keyset: each batch is one index range, however deep).
+ */
+export function expenseExportBatch(
+  db: Executor,
+  userId: number,
+  range: { readonly from: string | null; readonly to: string | null },
+  after: { readonly date: string; readonly id: number } | null,
+  limit: number,
+): Promise<ExpenseExportRow[]> {
+  return db.execute<ExpenseExportRow>(sql`
+    select e.id as "dbId", e.expense_date::text as date, e.amount::text as amount, e.currency,
+           e.description, e.merchant, c.name as category, e.category_source::text as "categorySource"
+    from expenses e left join categories c on c.id = e.category_id
+    where e.user_id = ${userId}
+      ${range.from ? sql`and e.expense_date >= ${range.from}::date` : sql``}
+      ${range.to ? sql`and e.expense_date <= ${range.to}::date` : sql``}
+      ${after ? sql`and (e.expense_date, e.id) > (${after.date}::date, ${after.id}::bigint)` : sql``}
+    order by e.expense_date, e.id
+    limit ${limit}`);
+}

@@ -144,3 +144,15 @@ export async function findUserCurrency(db: Executor, id: number): Promise<string
   const [user] = await db.select({ currency: users.currency }).from(users).where(eq(users.id, id));
   return user?.currency;
 }
+
+/** Where a user's notifications go and their monthly budget; undefined when the user is gone. */
+export async function findNotificationSettings(
+  db: Executor,
+  id: number,
+): Promise<{ webhook: string | null; budget: string | null } | undefined> {
+  const [user] = await db
+    .select({ webhook: users.notificationWebhookUrl, budget: users.monthlyBudget })
+    .from(users)
+    .where(eq(users.id, id));
+  return user;
+}

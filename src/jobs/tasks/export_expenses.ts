@@ -3,18 +3,19 @@
  * (keyset-paged from Postgres, each batch stored as one chunk: never the whole set in memory),
  * with the job's progress counting rows. A retry starts the file over.
  */
-import { eq, sql } from 'drizzle-orm';
 import {
   appendExportChunk,
   clearExportChunks,
+  type ExpenseExportRow,
+  expenseExportBatch,
   findExportsByIds,
   finishExport,
 } from '../../db/queries/exports.js';
 import { enqueue } from '../../db/queries/job-queue.js';
-import { users } from '../../db/schema/users.js';
+import { findNotificationSettings } from '../../db/queries/users.js';
 import { encodeGlobalId } from '../../domain/ids.js';
 import { cliTask, defineTask, PermanentJobError } from '../define-task.js';
-import { csvHeader, csvRows, type ExportRecord, jsonRows } from '../export-format.js';
+import { csvHeader, csvRows, jsonRows } from '../export-format.js';
 
 export const EXPORT_BATCH_SIZE = 1000;
 
@@ -33,16 +34,13 @@ export const exportExpensesTask = defineTask(
     let after: { date: string; id: number } | null = null;
     let rowCount = 0;
     for (;;) {
-      const batch = await db.execute<ExportRecord & { dbId: number }>(sql`
-        select e.id as "dbId", e.expense_date::text as date, e.amount::text as amount, e.currency,
-               e.description, e.merchant, c.name as category, e.category_source::text as "categorySource"
-        from expenses e left join categories c on c.id = e.category_id
-        where e.user_id = ${userId}
-          ${job.fromDate ? sql`and e.expense_date >= ${job.fromDate}::date` : sql``}
-          ${job.toDate ? sql`and e.expense_date <= ${job.toDate}::date` : sql``}
-          ${after ? sql`and (e.expense_date, e.id) > (${after.date}::date, ${after.id}::bigint)` : sql``}
-        order by e.expense_date, e.id
-        limit ${EXPORT_BATCH_SIZE}`);
+      const batch = await expenseExportBatch(
+        db,
+        userId,
+        { from: job.fromDate, to: job.toDate },
+        after,
+        EXPORT_BATCH_SIZE,
+      );
       if (batch.length === 0) break;
       const records = batch.map(({ dbId, ...record }) => ({
         ...record,
@@ -51,17 +49,14 @@ export const exportExpensesTask = defineTask(
       await write(job.format === 'CSV' ? csvRows(records) : jsonRows(records, rowCount === 0));
       rowCount += batch.length;
       await progress(rowCount);
-      const last = batch.at(-1) as ExportRecord & { dbId: number };
+      const last = batch.at(-1) as ExpenseExportRow;
       after = { date: last.date, id: last.dbId };
       if (batch.length < EXPORT_BATCH_SIZE) break;
     }
     if (job.format === 'JSON') await write(rowCount === 0 ? '[]' : '\n]');
     await finishExport(db, exportId, rowCount);
 
-    const [owner] = await db
-      .select({ webhook: users.notificationWebhookUrl })
-      .from(users)
-      .where(eq(users.id, userId));
+    const owner = await findNotificationSettings(db, userId);
     if (owner?.webhook) {
       await enqueue(db, [
         {

@@ -2,10 +2,9 @@
  * update_daily_metrics: recomputes one user's day in the rollup, then checks the month against
  * the user's budget (a crossing queues one notification per month).
  */
-import { eq, sql } from 'drizzle-orm';
-import { monthTotal, rollUpDay } from '../../db/queries/daily-metrics.js';
+import { monthTotal, recordBudgetAlert, rollUpDay } from '../../db/queries/daily-metrics.js';
 import { enqueue } from '../../db/queries/job-queue.js';
-import { users } from '../../db/schema/users.js';
+import { findNotificationSettings } from '../../db/queries/users.js';
 import { compareDecimal } from '../../domain/money.js';
 import { cliTask, defineTask } from '../define-task.js';
 
@@ -16,18 +15,13 @@ export const updateDailyMetricsTask = defineTask(
     // Another rollup of the day may have covered this job's changes already.
     const recomputed = await db.transaction((tx) => rollUpDay(tx, userId, day));
     if (!recomputed) return { recomputed: false };
-    const [user] = await db
-      .select({ budget: users.monthlyBudget, webhook: users.notificationWebhookUrl })
-      .from(users)
-      .where(eq(users.id, userId));
+    const user = await findNotificationSettings(db, userId);
     if (!user?.budget || !user.webhook) return { budgetChecked: false };
     const total = await monthTotal(db, userId, day);
     if (compareDecimal(total, user.budget) <= 0) return { budgetChecked: true };
     const month = day.slice(0, 7);
     // One alert per user and month, however many rollups see the month over budget.
-    const [fresh] = await db.execute<{ inserted: boolean }>(sql`
-    insert into budget_alerts (user_id, month) values (${userId}, ${month})
-    on conflict do nothing returning true as inserted`);
+    const fresh = await recordBudgetAlert(db, userId, month);
     if (fresh) {
       await enqueue(db, [
         {
