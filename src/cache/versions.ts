@@ -71,8 +71,8 @@ const MIRROR_TTL_MS = 30_000;
  * How long an instance back on Redis after losing it waits before it trusts the cache again:
  * every other instance has reconnected by then (their attempts are at most
  * REDIS_RECONNECT_MAX_MS apart) and bumped what its writes changed while it could not. Without
- * it, a write acknowledged on an instance still reconnecting was missed by one already back (2 of
- * 5 runs of the fault suite's Redis experiment read stale answers across instances then).
+ * it, a write acknowledged on an instance still reconnecting was missed by one already back (the
+ * fault suite's Redis experiment read stale answers across instances then).
  */
 const RECONNECT_GRACE_MS = 2 * REDIS_RECONNECT_MAX_MS;
 

@@ -49,3 +49,12 @@ export async function loadReadable<T>(
     return visible;
   });
 }
+
+/** Categories by id through this request's loader, for commands checking ownership. */
+export function categoriesById(ctx: Context) {
+  return async (ids: readonly number[]) =>
+    (await ctx.loaders.categoryById.loadMany(ids)).map((row) => {
+      if (row instanceof Error) throw row;
+      return row;
+    });
+}

@@ -40,16 +40,12 @@ export interface Context extends YogaInitialContext {
   readonly stats: RequestStats;
   readonly config: Config;
   readonly tokens: TokenService;
-  /** Evicts cached entities a mutation changed. */
-  readonly invalidation: Invalidation;
   /** The client's address (per-IP limits). */
   readonly clientAddress: string;
   /** signUp/logIn brute-force limits (no-ops when rate limiting is off). */
   readonly authLimits: AuthLimits;
   /** Passes at REQUEST_TIMEOUT_MS; this request's SQL is cancelled then. */
   readonly deadline: Deadline;
-  /** The process's job outbox relay: nudge it once a write that queued jobs has committed. */
-  readonly outbox: Pick<OutboxRelay, 'nudge'>;
   /** Where this request's commands write, and what applies their changes after commit. */
   readonly uow: CountedUnitOfWork;
 }
@@ -61,6 +57,7 @@ export interface ContextDeps {
   readonly authenticate: Authenticate;
   /** Users, categories and keywords are read through it when caching is on. */
   readonly entities?: EntityCache;
+  /** What a command's unit of work applies after commit: cache invalidation, the outbox's relay. */
   readonly invalidation: Invalidation;
   readonly outbox: Pick<OutboxRelay, 'nudge'>;
   /** Called for every statement, for metrics. */
@@ -107,13 +104,11 @@ export function createContextFactory(deps: ContextDeps) {
       }),
       config: deps.config,
       tokens: deps.tokens,
-      invalidation: deps.invalidation,
       clientAddress: address,
       authLimits: deps.rateLimit
         ? createAuthLimits(deps.rateLimit.limiter, deps.rateLimit.policies, address)
         : noAuthLimits,
       deadline,
-      outbox: deps.outbox,
       uow: createUnitOfWork(db, deps),
     };
   };

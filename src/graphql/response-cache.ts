@@ -107,8 +107,8 @@ export interface ResponseCacheOptions {
 }
 
 /**
- * Variables holding more values than this are not worth a cache entry: building their key cost
- * more than answering (60,000 list values took 30 ms), and no screen repeats such a request.
+ * Variables holding more values than this are not worth a cache entry: building their key costs
+ * more than answering (load/BASELINE.md), and no screen repeats such a request.
  */
 export const MAX_KEYED_VALUES = 2_000;
 

@@ -3,17 +3,10 @@
  * a BOM, formulas neutralized) and a JSON array.
  */
 import { stringify } from 'csv-stringify/sync';
+import type { ExpenseExportRow } from '../db/queries/exports.js';
 
-export type ExportRecord = {
-  readonly id: string;
-  readonly date: string;
-  readonly amount: string;
-  readonly currency: string;
-  readonly description: string;
-  readonly merchant: string | null;
-  readonly category: string | null;
-  readonly categorySource: string;
-};
+/** An expense as an export writes it: the query's row, with its global ID. */
+export type ExportRecord = Omit<ExpenseExportRow, 'dbId'> & { readonly id: string };
 
 const COLUMNS: readonly (keyof ExportRecord)[] = [
   'id',

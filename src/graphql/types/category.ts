@@ -7,7 +7,7 @@ import {
   updateCategory,
 } from '../../domain/categories/commands.js';
 import * as check from '../../domain/validate.js';
-import { loadReadable, requireViewer } from '../access.js';
+import { categoriesById, loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import type { Context } from '../context.js';
@@ -106,11 +106,7 @@ const UpdateCategoryInput = builder.inputType('UpdateCategoryInput', {
 const categoryDeps = (ctx: Context): CategoryDeps => ({
   uow: ctx.uow,
   db: ctx.db,
-  categories: async (ids) =>
-    (await ctx.loaders.categoryById.loadMany(ids)).map((row) => {
-      if (row instanceof Error) throw row;
-      return row;
-    }),
+  categories: categoriesById(ctx),
   rollupDebounceMs: ctx.config.worker.metricsDebounceMs,
 });
 

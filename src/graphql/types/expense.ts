@@ -7,7 +7,7 @@ import {
   MAX_BULK_EXPENSES,
   updateExpense,
 } from '../../domain/expenses/commands.js';
-import { loadReadable, requireViewer } from '../access.js';
+import { categoriesById, loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
 import type { Context } from '../context.js';
@@ -96,16 +96,9 @@ const UpdateExpenseInput = builder.inputType('UpdateExpenseInput', {
 /** A command's dependencies, from this request's context. */
 const expenseDeps = (ctx: Context): ExpenseDeps => ({
   uow: ctx.uow,
-  categories: (ids) => ctx.loaders.categoryById.loadMany(ids).then(rethrowErrors),
+  categories: categoriesById(ctx),
   rollupDebounceMs: ctx.config.worker.metricsDebounceMs,
 });
-
-function rethrowErrors<T>(rows: readonly (T | Error)[]): T[] {
-  return rows.map((row) => {
-    if (row instanceof Error) throw row;
-    return row;
-  });
-}
 
 builder.mutationFields((t) => ({
   createExpense: t.field({
