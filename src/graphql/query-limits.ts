@@ -17,6 +17,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
+import { stableJson } from './variables-key.js';
 
 const tooComplex = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
@@ -123,8 +124,11 @@ interface Measure {
  * Complexity and depth per document (yoga hands the same parsed document for the same text)
  * and operation + variables: measuring walks the whole document, a few per cent of an uncached
  * request's CPU, and the answer depends on nothing else (complexities use arguments only).
+ * Variables past a small key are measured every time rather than copied into a key.
  */
 const measured = new WeakMap<DocumentNode, LRUCache<string, Measure>>();
+const MEASURE_KEY_VALUES = 200;
+const MEASURE_KEY_CHARS = 1024;
 
 function measure(
   schema: GraphQLSchema,
@@ -133,9 +137,10 @@ function measure(
   variableValues: Record<string, unknown>,
   context: object,
 ): Measure {
-  const key = `${operationName ?? ''}\n${JSON.stringify(variableValues)}`;
+  const variables = stableJson(variableValues, MEASURE_KEY_VALUES, MEASURE_KEY_CHARS);
+  const key = variables === undefined ? undefined : `${operationName ?? ''}\n${variables}`;
   let forDocument = measured.get(document);
-  const known = forDocument?.get(key);
+  const known = key === undefined ? undefined : forDocument?.get(key);
   if (known) return known;
   let result: Measure = { complexity: 0, depth: 0 };
   validate(schema, document, [
@@ -148,6 +153,7 @@ function measure(
       },
     }),
   ]);
+  if (key === undefined) return result;
   forDocument ??= new LRUCache<string, Measure>({ max: 200 });
   measured.set(document, forDocument);
   forDocument.set(key, result);

@@ -40,6 +40,7 @@ import { withTimeout } from '../cache/store.js';
 import type { Versions } from '../cache/versions.js';
 import type { CacheMetrics } from '../metrics.js';
 import { jsonMediaType } from './media-type.js';
+import { stableJson } from './variables-key.js';
 
 /** How long a response holding each type may be served (capped by the configured maximum). */
 export const TYPE_TTL_SECONDS: Readonly<Record<string, number>> = {
@@ -104,47 +105,6 @@ export interface ResponseCacheOptions {
     viewer: Viewer | null,
     serverContext: unknown,
   ) => Promise<GraphQLError | undefined>;
-}
-
-/**
- * Variables holding more values than this are not worth a cache entry: building their key costs
- * more than answering (load/BASELINE.md), and no screen repeats such a request.
- */
-export const MAX_KEYED_VALUES = 2_000;
-
-/**
- * JSON with object keys sorted, so `{a,b}` and `{b,a}` variables share a key; undefined past
- * MAX_KEYED_VALUES. Recursion is bounded: variables nest at most MAX_JSON_DEPTH levels
- * (variables-guard.ts runs first).
- */
-export function stableJson(
-  value: unknown,
-  budget = { left: MAX_KEYED_VALUES },
-): string | undefined {
-  if (--budget.left < 0) return undefined;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  let out: string;
-  if (Array.isArray(value)) {
-    out = '[';
-    for (let i = 0; i < value.length; i++) {
-      const item = stableJson(value[i], budget);
-      if (item === undefined) return undefined;
-      out += i === 0 ? item : `,${item}`;
-    }
-    return `${out}]`;
-  }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length > budget.left) return undefined; // before sorting 20,000 keys for nothing
-  keys.sort();
-  out = '{';
-  for (const key of keys) {
-    if (record[key] === undefined) continue;
-    const item = stableJson(record[key], budget);
-    if (item === undefined) return undefined;
-    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${item}`;
-  }
-  return `${out}}`;
 }
 
 /** Fields whose value never changes for an object, whatever its type. */
