@@ -1,25 +1,19 @@
 /**
- * createApp wires configuration, database, auth and the GraphQL server together. It never
- * listens: main.ts opens the port, tests call `yoga.fetch`.
+ * createApp builds the API on a process's infrastructure: auth, the GraphQL server and its
+ * plugins, the HTTP routes. Building does no I/O and starts nothing: it never listens, migrates,
+ * seeds, starts the worker or the outbox relay (start-api.ts composes those); tests call
+ * `yoga.fetch` or serve `handle` on a port of their own.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { resolveJwtSecret } from './auth/secret.js';
 import { createTokenService } from './auth/tokens.js';
 import { createAuthenticator, type Viewer } from './auth/viewer.js';
-import { type Cache, createCache, createInvalidation } from './cache/create-cache.js';
-import { cacheNamespace } from './cache/namespace.js';
-import { createRedisClient } from './cache/redis-client.js';
-import type { Config } from './config.js';
-import { createDb, createPool, type Pool } from './db/client.js';
-import { createGuard, createPoolPermits, guardSql, normalizeSql } from './db/guarded-sql.js';
-import { openDatabase } from './db/open.js';
+import { createDb } from './db/client.js';
+import { createGuard, guardSql } from './db/guarded-sql.js';
 import { findRoles } from './db/queries/users.js';
-import { seedDemoIfEmpty } from './db/seed.js';
 import { createUnitOfWork } from './db/unit-of-work.js';
 import { clientAddress } from './graphql/client-address.js';
 import { type Context, createContextFactory } from './graphql/context.js';
@@ -34,7 +28,6 @@ import {
 import {
   createDocumentStore,
   createPersistedResolver,
-  loadManifest,
   usePersistedOperations,
   usePersistedRegistration,
 } from './graphql/persisted-operations.js';
@@ -53,33 +46,24 @@ import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
 import { type ReadinessCheck, ready } from './http/ready.js';
 import { useBodyLimit, useRoutes } from './http/routes.js';
-import { startOutboxRelay } from './jobs/outbox.js';
-import { queueStats } from './jobs/queue-stats.js';
-import { createJobRuntime } from './jobs/runtime.js';
-import { startWorker, type Worker } from './jobs/worker.js';
-import { createLogger, type Logger } from './logger.js';
-import { atMostEvery, createMetrics, type Metrics } from './metrics.js';
+import type { Infrastructure } from './infrastructure.js';
 import { createRateLimiter } from './rate-limit/limiter.js';
 import { policiesFrom } from './rate-limit/policies.js';
 
 export interface App {
   readonly yoga: YogaServerInstance<Record<string, unknown>, Context>;
-  /** The Node `request` listener main.ts serves: yoga, with cached hits answered directly. */
+  /** The Node `request` listener serve.ts serves: yoga, with cached hits answered directly. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
-  readonly pool: Pool;
-  readonly metrics: Metrics;
-  readonly log: Logger;
-  /** The in-process job worker; undefined when WORKER_ENABLED=false. */
-  readonly worker: Worker | undefined;
-  /** The response and entity cache; undefined when CACHE_ENABLED=false. */
-  readonly cache: Cache | undefined;
-  /** Closes the pool, Redis and an embedded Postgres, in that order. Safe to call twice. */
-  stop(): Promise<void>;
   /** Marks the instance as going away: /ready answers 503 from now on (load balancers drain it). */
   beginShutdown(): void;
 }
 
-let instances = 0;
+export interface AppOptions {
+  /** The JWT signing secret (auth/secret.ts resolves it at start-up). */
+  readonly jwtSecret: string;
+  /** The trusted documents of PERSISTED_ONLY, read at start-up (a bad manifest stops it). */
+  readonly allowList?: Map<string, string> | undefined;
+}
 
 /**
  * Introspection refused by a validation rule. yoga's plugin for it marks requests in a hook of
@@ -91,58 +75,10 @@ const noIntrospection: Plugin = {
   },
 };
 
-export async function createApp(config: Config, log: Logger = createLogger(config)): Promise<App> {
-  // Read first: a missing or corrupt manifest stops the start before anything is opened.
-  const allowList = config.persisted.only ? loadManifest(config.persisted.manifestPath) : undefined;
-  const database = await openDatabase(config, log);
-  const databaseUrl = database.url;
-
-  // A name unique to this instance lets /metrics find its own backends in pg_stat_activity.
-  const applicationName = `ledgerline-${process.pid}-${++instances}`;
-  const pool = createPool(databaseUrl, config.db, applicationName);
-  if (database.embedded) await seedDemoIfEmpty(pool, log);
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
-  redis?.on('error', (error: Error) => log.warn({ err: error.message }, 'redis error'));
-  if (redis) {
-    // Waited for briefly: a Redis that is down at start must not stop the API from starting.
-    const connecting = redis
-      .connect()
-      .catch((error: Error) => log.warn({ err: error.message }, 'redis unavailable'));
-    await Promise.race([connecting, sleep(2000, undefined, { ref: false })]);
-  }
-
-  const tokens = createTokenService(
-    await resolveJwtSecret(config.jwtSecret, config.dataDir),
-    config.jwtTtlSeconds,
-  );
-  // Pool figures come from the request permits (no SQL per scrape); the job queue is counted
-  // at most every 10 s, however often /metrics is scraped.
-  const metrics = createMetrics(
-    // Read at scrape time, once the permits below exist.
-    () => permits.stats(),
-    atMostEvery(10_000, queueStats(pool)),
-  );
-  const cache = config.cache.enabled
-    ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
-    : undefined;
-  // Moves the jobs expense writes queue (in this process or any other) into graphile-worker.
-  const outbox = startOutboxRelay(pool, config.worker.pollIntervalMs, log);
-  const invalidation = createInvalidation(cache);
-  const worker = config.worker.enabled
-    ? await startWorker(
-        createJobRuntime({ config, pool, log, metrics, cache, outbox }),
-        databaseUrl,
-      )
-    : undefined;
-  const permits = createPoolPermits(config.db.poolMax, config.db.poolWaitMs, (ms, ok) =>
-    metrics.poolWait.observe({ outcome: ok ? 'ok' : 'timeout' }, ms / 1000),
-  );
-  const onStatement = (text: string, ms: number, requestId?: string) => {
-    metrics.sqlDuration.observe(ms / 1000);
-    if (ms > config.slowQueryMs) {
-      log.warn({ requestId, sql: normalizeSql(text), ms: Math.round(ms * 10) / 10 }, 'slow sql');
-    }
-  };
+export function createApp(infra: Infrastructure, options: AppOptions): App {
+  const { config, log, pool, permits, onStatement, redis, metrics, cache, invalidation } = infra;
+  const { outbox, sharedPrefix } = infra;
+  const tokens = createTokenService(options.jwtSecret, config.jwtTtlSeconds);
   const authenticate = createAuthenticator(tokens, {
     // Under a pool permit like any request's statement (a busy pool refuses it in
     // DB_POOL_WAIT_MS: 503), but no request's: at most one statement per user per
@@ -155,8 +91,6 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     onQuery: () => metrics.sqlStatements.inc(),
   });
   const policies = policiesFrom(config.rateLimit);
-  /** Keys shared by the instances of one deployment (rate-limit buckets, persisted documents). */
-  const sharedPrefix = cache?.namespace ?? (await cacheNamespace(pool, config.cache.namespace));
   const limiter = config.rateLimit.enabled
     ? createRateLimiter({
         redis,
@@ -197,7 +131,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const documents = createDocumentStore(cache?.store, sharedPrefix);
   const resolvePersisted = createPersistedResolver({
     automatic: config.persisted.automatic,
-    allowList,
+    allowList: options.allowList,
     store: documents,
   });
   const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => pool`select 1` }];
@@ -276,19 +210,6 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   });
 
   let shuttingDown = false;
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    shuttingDown = true;
-    stopped ??= (async () => {
-      await worker?.stop();
-      await outbox.stop();
-      await pool.end({ timeout: 5 });
-      await cache?.versions.stop();
-      if (redis?.isOpen) await redis.close().catch(() => redis.destroy());
-      await database.stop();
-    })();
-    return stopped;
-  };
   const handle = createNodeHandler({
     yoga,
     graphqlPost: createGraphqlPost({
@@ -304,7 +225,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   const beginShutdown = () => {
     shuttingDown = true;
   };
-  return { yoga, handle, pool, metrics, log, cache, worker, stop, beginShutdown };
+  return { yoga, handle, beginShutdown };
 }
 
 const DEFAULT_QUERY = `# Sign up (or log in) first, then put the token in the Headers tab:

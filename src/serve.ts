@@ -1,14 +1,14 @@
 /**
- * One server process: build the app, listen, stop cleanly on SIGINT/SIGTERM (or when the cluster
- * primary says so, or goes away).
+ * One server process: start the API (start-api.ts), listen, stop cleanly on SIGINT/SIGTERM (or
+ * when the cluster primary says so, or goes away).
  */
 import cluster from 'node:cluster';
-import { createApp } from './app.js';
 import { SHUTDOWN_MESSAGE, shareMetrics } from './cluster/messages.js';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import { REPEATED_SIGNAL_MS } from './signals.js';
+import { startApi } from './start-api.js';
 import { startTracing } from './telemetry.js';
 
 /** In-flight requests get this long to finish before the pools close under them. */
@@ -16,7 +16,7 @@ const DRAIN_MS = 10_000;
 
 export async function serve(config: Config, log: Logger): Promise<void> {
   const tracing = await startTracing(config.telemetry);
-  const app = await createApp(config, log);
+  const app = await startApi(config, log);
   if (cluster.isWorker) shareMetrics(app.metrics.registry);
   const server = createHttpServer(app.handle);
   server.listen(config.port, config.host, () => {

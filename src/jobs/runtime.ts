@@ -1,26 +1,20 @@
 /**
  * What tasks run against: a database handle, the cache (keyword lookups, invalidating a user's
- * cached responses after a job changes their data), metrics and config. The API process builds one
- * for its in-process worker; `npm run worker` and the graphile-worker CLI build one from the
- * environment.
+ * cached responses after a job changes their data), metrics and config, all from the process's
+ * infrastructure (infrastructure.ts). The API process builds one for its in-process worker;
+ * `npm run worker` and the graphile-worker CLI's tasks open their own infrastructure for it.
  */
-import type { RedisClientType } from '@redis/client';
-import {
-  type Cache,
-  createCache,
-  createInvalidation,
-  type Invalidation,
-} from '../cache/create-cache.js';
+import type { Invalidation } from '../cache/create-cache.js';
 import type { EntityCache } from '../cache/entities.js';
-import { createRedisClient } from '../cache/redis-client.js';
 import { type Config, loadConfig } from '../config.js';
-import { createDb, createPool, type Db, type Pool } from '../db/client.js';
+import { createDb, type Db } from '../db/client.js';
 import { poolRunner } from '../db/guarded-sql.js';
+import type { OutboxRelay } from '../db/outbox-relay.js';
 import type { SqlRunner } from '../db/statement.js';
 import { type CountedUnitOfWork, createUnitOfWork } from '../db/unit-of-work.js';
+import { type Infrastructure, openInfrastructure } from '../infrastructure.js';
 import { createLogger, type Logger } from '../logger.js';
-import { createMetrics, type Metrics } from '../metrics.js';
-import { type OutboxRelay, startOutboxRelay } from './outbox.js';
+import type { Metrics } from '../metrics.js';
 
 export interface JobRuntime {
   readonly config: Config;
@@ -37,71 +31,44 @@ export interface JobRuntime {
   uow(): CountedUnitOfWork;
 }
 
-export function createJobRuntime(deps: {
-  config: Config;
-  pool: Pool;
-  log: Logger;
-  metrics: Metrics;
-  cache: Cache | undefined;
-  outbox: Pick<OutboxRelay, 'nudge'>;
-}): JobRuntime {
-  const counted = () => deps.metrics.sqlStatements.inc();
-  const db = createDb(deps.pool, { onQuery: counted });
-  const invalidation = createInvalidation(deps.cache);
+/** Tasks' statements go straight on the pool (no request permits), counted in the metric. */
+export function createJobRuntime(infra: Infrastructure): JobRuntime {
+  const counted = () => infra.metrics.sqlStatements.inc();
+  const db = createDb(infra.pool, { onQuery: counted });
+  const { invalidation, outbox } = infra;
   return {
-    config: deps.config,
+    config: infra.config,
     db,
-    sql: poolRunner(deps.pool, counted),
-    log: deps.log,
-    metrics: deps.metrics,
+    sql: poolRunner(infra.pool, counted),
+    log: infra.log,
+    metrics: infra.metrics,
     invalidation,
-    entities: deps.cache?.entities,
-    outbox: deps.outbox,
-    uow: () => createUnitOfWork(db, { invalidation, outbox: deps.outbox }),
+    entities: infra.cache?.entities,
+    outbox,
+    uow: () => createUnitOfWork(db, { invalidation, outbox }),
   };
 }
 
 export interface StandaloneRuntime extends JobRuntime {
-  readonly pool: Pool;
-  readonly cache: Cache | undefined;
-  readonly databaseUrl: string;
+  readonly infra: Infrastructure;
   close(): Promise<void>;
 }
 
-/** A runtime of its own for a worker process (DATABASE_URL is required there). */
+/**
+ * A runtime of its own for a worker process (DATABASE_URL is required there): its
+ * infrastructure opened, the outbox relay started.
+ */
 export async function createStandaloneRuntime(
   config: Config = loadConfig(),
 ): Promise<StandaloneRuntime> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL must be set to run a worker on its own');
-  const log = createLogger(config);
-  const pool = createPool(config.databaseUrl, config.db, 'ledgerline-worker');
-  const metrics = createMetrics(() => ({ inUse: 0, waiting: 0, max: config.db.poolMax }));
-  let redis: RedisClientType | undefined;
-  if (config.redisUrl) {
-    redis = createRedisClient(config.redisUrl);
-    redis.on('error', () => {});
-    await redis
-      .connect()
-      .catch((error: Error) => log.warn({ err: error.message }, 'redis unavailable'));
-  }
-  const cache = config.cache.enabled
-    ? await createCache(config.cache, { pool, redis, metrics: metrics.cache, log })
-    : undefined;
-  const outbox = startOutboxRelay(pool, config.worker.pollIntervalMs, log);
-  return {
-    ...createJobRuntime({ config, pool, log, metrics, cache, outbox }),
-    pool,
-    cache,
+  const infra = await openInfrastructure(config, createLogger(config), {
     databaseUrl: config.databaseUrl,
-    async close() {
-      await outbox.stop();
-      await cache?.versions.stop();
-      if (redis?.isOpen) await redis.close().catch(() => redis?.destroy());
-      await pool.end({ timeout: 5 });
-    },
-  };
+    applicationName: 'ledgerline-worker',
+  });
+  infra.outbox.start();
+  return { ...createJobRuntime(infra), infra, close: () => infra.close() };
 }
-
 let environmentRuntime: Promise<StandaloneRuntime> | undefined;
 
 /** The runtime the graphile-worker CLI's task files use: one per process, from the environment. */

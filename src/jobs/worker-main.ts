@@ -4,7 +4,7 @@ import { createStandaloneRuntime } from './runtime.js';
 import { startWorker } from './worker.js';
 
 const runtime = await createStandaloneRuntime();
-const worker = await startWorker(runtime, runtime.databaseUrl);
+const worker = await startWorker(runtime, runtime.infra.databaseUrl);
 runtime.log.info({ concurrency: runtime.config.worker.concurrency }, 'worker started');
 
 let stopping = false;

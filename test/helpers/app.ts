@@ -3,8 +3,8 @@
  * that read like a client: gql() posts an operation, signUp() makes a user and returns its token.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { type RunningApi, startApi } from '../../src/start-api.js';
 import { createTestDatabase } from './database.js';
 import { withHttp } from './http.js';
 
@@ -22,7 +22,7 @@ export interface GqlResult<T = Record<string, Json>> {
 }
 
 export interface TestApp {
-  app: App;
+  app: RunningApi;
   databaseUrl: string;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   gql<T = Record<string, Json>>(
@@ -68,7 +68,7 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
     const db = await createTestDatabase();
     dropDb = db.drop;
     const config = testConfig(db.url, env);
-    const app = await createApp(config);
+    const app = await startApi(config);
     const { fetch } = await withHttp(app);
     const post = async (query: string, variables?: Record<string, unknown>, token?: string) => {
       const response = await fetch('/graphql', {
@@ -116,7 +116,7 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
   return handle;
 }
 
-async function sqlTotal(app: App): Promise<number> {
+async function sqlTotal(app: RunningApi): Promise<number> {
   const metric = await app.metrics.sqlStatements.get();
   return metric.values[0]?.value ?? 0;
 }

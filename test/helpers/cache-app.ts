@@ -1,11 +1,12 @@
 /** Apps on one database and (optionally) one Redis, for tests of caching across instances. */
-import { type App, createApp } from '../../src/app.js';
+
 import { loadConfig } from '../../src/config.js';
+import { type RunningApi, startApi } from '../../src/start-api.js';
 import type { Json } from './app.js';
 import { type HttpServer, withHttp } from './http.js';
 
 export interface Client {
-  app: App;
+  app: RunningApi;
   /** The app over a real socket. */
   http: HttpServer;
   post(
@@ -25,7 +26,7 @@ export async function startApp(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<Client> {
-  const app = await createApp(
+  const app = await startApi(
     loadConfig({
       NODE_ENV: 'test',
       DATABASE_URL: databaseUrl,
@@ -70,7 +71,7 @@ export async function startApp(
 }
 
 export async function counter(
-  app: App,
+  app: RunningApi,
   name: 'hits' | 'misses' | 'coalesced' | 'errors',
   labels: Record<string, string> = {},
 ): Promise<number> {

@@ -3,8 +3,8 @@
  * (the direct GraphQL path, body limits, compression) and not only through yoga.fetch.
  */
 import type { AddressInfo } from 'node:net';
-import type { App } from '../../src/app.js';
 import { createHttpServer } from '../../src/http/server.js';
+import type { RunningApi } from '../../src/start-api.js';
 
 export interface HttpServer {
   /** `fetch` against the app: `path` is relative to its origin. */
@@ -12,7 +12,7 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function serveOverHttp(app: App): Promise<HttpServer> {
+export async function serveOverHttp(app: RunningApi): Promise<HttpServer> {
   const server = createHttpServer(app.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -27,7 +27,7 @@ export async function serveOverHttp(app: App): Promise<HttpServer> {
 }
 
 /** Closes the app's HTTP server when the app stops (tests stop apps in many ways). */
-export async function withHttp(app: App): Promise<HttpServer> {
+export async function withHttp(app: RunningApi): Promise<HttpServer> {
   const http = await serveOverHttp(app);
   const stop = app.stop;
   Object.assign(app, {

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { type RunningApi, startApi } from '../../src/start-api.js';
 import { testConfig } from '../helpers/app.js';
 import { type HttpServer, withHttp } from '../helpers/http.js';
 import { type OwnPostgres, startOwnPostgres } from '../helpers/postgres-server.js';
@@ -12,22 +12,22 @@ import { eventually } from '../helpers/wait.js';
  * error", not a wait for a 504), and service resumes when Postgres is back.
  */
 let pg: OwnPostgres | undefined;
-let app: App | undefined;
+let app: RunningApi | undefined;
 let http: HttpServer;
 /** The same API with the shipped role recheck: a token's user is known without the database. */
-let known: App | undefined;
+let known: RunningApi | undefined;
 let knownHttp: HttpServer;
 
 beforeAll(async () => {
   pg = await startOwnPostgres('outage');
-  app = await createApp(
+  app = await startApi(
     testConfig(pg.url, {
       // The user's role is read from the database on every request here.
       AUTH_RECHECK_SECONDS: '0',
     }),
   );
   http = await withHttp(app);
-  known = await createApp(testConfig(pg.url, { NODE_ENV: 'production', LOG_LEVEL: 'silent' }));
+  known = await startApi(testConfig(pg.url, { NODE_ENV: 'production', LOG_LEVEL: 'silent' }));
   knownHttp = await withHttp(known);
 }, 120_000);
 afterAll(async () => {

@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { enqueue } from '../../src/db/queries/job-queue.js';
 import { createJobRuntime } from '../../src/jobs/runtime.js';
 import { suggestCategoryTask } from '../../src/jobs/tasks/suggest_category.js';
@@ -76,14 +75,7 @@ describe('suggest_category', () => {
       token,
     );
     // The job is still queued in this app's database; run it through the real worker task.
-    const runtime = createJobRuntime({
-      config: loadConfig({ DATABASE_URL: queued.databaseUrl }),
-      pool: queued.app.pool,
-      log: queued.app.log,
-      metrics: queued.app.metrics,
-      cache: queued.app.cache,
-      outbox: { nudge() {} },
-    });
+    const runtime = createJobRuntime(queued.app.infra);
     const expenseId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
     const helpers = {
       job: { attempts: 1, max_attempts: 5, run_at: new Date() },

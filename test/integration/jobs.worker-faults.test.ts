@@ -1,6 +1,5 @@
 import { sql as raw } from 'drizzle-orm';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { findJobsByIds, markJobFailed } from '../../src/db/queries/jobs.js';
 import { submitChatMessage } from '../../src/domain/chat/commands.js';
 import { createJobRuntime } from '../../src/jobs/runtime.js';
@@ -65,16 +64,9 @@ async function record(jobId: number) {
   );
 }
 
-/** The job runtime a worker would give tasks, on this file's app (no cache, no relay). */
+/** The job runtime a worker would give tasks, on this file's app's infrastructure. */
 function taskRuntime() {
-  return createJobRuntime({
-    config: loadConfig({ DATABASE_URL: t.databaseUrl, CACHE_ENABLED: 'false' }),
-    pool: t.app.pool,
-    log: t.app.log,
-    metrics: t.app.metrics,
-    cache: undefined,
-    outbox: { nudge() {} },
-  });
+  return createJobRuntime(t.app.infra);
 }
 
 describe('worker faults', () => {

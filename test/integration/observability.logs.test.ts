@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { type RunningApi, startApi } from '../../src/start-api.js';
 import { testConfig } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -17,13 +17,13 @@ function jsonSink(into: Record<string, unknown>[]): Writable {
 
 /** An app whose JSON logs the test reads. */
 const lines: Record<string, unknown>[] = [];
-let app: App;
+let app: RunningApi;
 let drop: () => Promise<void>;
 
 beforeAll(async () => {
   const db = await createTestDatabase();
   drop = db.drop;
-  app = await createApp(
+  app = await startApi(
     testConfig(db.url, { SLOW_QUERY_MS: '100000' }),
     pino({ level: 'info' }, jsonSink(lines)),
   );
@@ -76,7 +76,7 @@ describe('slow SQL', () => {
   it('statements over SLOW_QUERY_MS are logged with their normalized text, duration and request id', async () => {
     const db = await createTestDatabase();
     const slowLines: Record<string, unknown>[] = [];
-    const slowApp = await createApp(
+    const slowApp = await startApi(
       // Every statement counts as slow.
       testConfig(db.url, { SLOW_QUERY_MS: '0' }),
       pino({ level: 'info' }, jsonSink(slowLines)),

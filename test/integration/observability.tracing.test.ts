@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { type RunningApi, startApi } from '../../src/start-api.js';
 import { startTracing, type Tracing } from '../../src/telemetry.js';
 import { grantAdmin } from '../helpers/admin.js';
 import { type Json, testConfig } from '../helpers/app.js';
@@ -21,7 +21,7 @@ interface Span {
 const received: Json[] = [];
 let collector: Server;
 let tracing: Tracing | undefined;
-let app: App;
+let app: RunningApi;
 let drop: () => Promise<void>;
 
 beforeAll(async () => {
@@ -44,7 +44,7 @@ beforeAll(async () => {
     OTEL_SERVICE_NAME: 'ledgerline-test',
   });
   tracing = await startTracing(config.telemetry);
-  app = await createApp(config);
+  app = await startApi(config);
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { startApi } from '../../src/start-api.js';
 import { useTestApp } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -96,7 +96,7 @@ describe('operational routes', () => {
 describe('with Redis configured', () => {
   async function readyWith(redisUrl: string) {
     const db = await createTestDatabase();
-    const app = await createApp(
+    const app = await startApi(
       loadConfig({
         NODE_ENV: 'test',
         DATABASE_URL: db.url,
@@ -130,7 +130,7 @@ describe('with Redis configured', () => {
 describe('masked errors', () => {
   it('an unexpected failure is INTERNAL_SERVER_ERROR with no SQL or stack; a closed pool is 503 and /ready turns 503', async () => {
     const db = await createTestDatabase();
-    const app = await createApp(
+    const app = await startApi(
       loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40) }),
     );
     const post = (query: string, token?: string) =>

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { sha256 } from '../../src/graphql/persisted-operations.js';
+import { startApi } from '../../src/start-api.js';
 import type { Json } from '../helpers/app.js';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -251,7 +251,7 @@ describe('PERSISTED_ONLY with a generated manifest', () => {
     const bad = path.join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ [HASH]: 'query Tampered { viewer { email } }' }));
     await expect(
-      createApp(
+      startApi(
         loadConfig({
           NODE_ENV: 'test',
           DATABASE_URL: db.url,

@@ -1,7 +1,7 @@
 /**
  * Creating expenses is one statement: the INSERT, a suggest_category job per uncategorized row,
  * the days' dirty marks and their rollup jobs, each a WITH clause. A statement is atomic by
- * itself, so there is no BEGIN/COMMIT. The jobs go into the job outbox (src/jobs/outbox.ts relays it), and
+ * itself, so there is no BEGIN/COMMIT. The jobs go into the job outbox (src/db/outbox-relay.ts relays it), and
  * the marks are new rows: one user's concurrent writes share no row and send no NOTIFY, so their
  * commits do not queue behind each other. Nudge the process's outbox relay afterwards.
  */

@@ -2,7 +2,7 @@ import { bigint, jsonb, pgTable, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Jobs that expense writes queue, in the write's own statement or transaction, on their way into
- * graphile-worker (src/jobs/outbox.ts moves them, in batches). graphile_worker.add_jobs sends a
+ * graphile-worker (src/db/outbox-relay.ts moves them, in batches). graphile_worker.add_jobs sends a
  * NOTIFY, and Postgres serializes the commits of every transaction that notified, each holding a
  * database-wide lock through its WAL flush: called by every write, it capped expense creation
  * across all users (Lock/object waits). A plain INSERT here shares nothing between writers.
