@@ -13,6 +13,7 @@ import { createTokenService } from './auth/tokens.js';
 import { createAuthenticator, type Viewer } from './auth/viewer.js';
 import { createDb } from './db/client.js';
 import { createGuard, guardSql } from './db/guarded-sql.js';
+import { ping } from './db/queries/database.js';
 import { findRoles } from './db/queries/users.js';
 import { createUnitOfWork } from './db/unit-of-work.js';
 import { clientAddress } from './graphql/client-address.js';
@@ -134,7 +135,7 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
     allowList: options.allowList,
     store: documents,
   });
-  const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => pool`select 1` }];
+  const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => ping(pool) }];
   if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
 
   const yoga = createYoga<Record<string, unknown>, Context>({

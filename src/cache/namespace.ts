@@ -1,4 +1,5 @@
 import type { Pool } from '../db/client.js';
+import { databaseIdentity } from '../db/queries/database.js';
 
 /**
  * The prefix of every cache key: the database's name and oid, unless CACHE_NAMESPACE is set.
@@ -7,8 +8,6 @@ import type { Pool } from '../db/client.js';
  */
 export async function cacheNamespace(pool: Pool, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  const [row] = await pool<{ name: string; oid: string }[]>`
-    select current_database() as name, oid::text as oid
-    from pg_database where datname = current_database()`;
-  return `ll:${row?.name}:${row?.oid}`;
+  const { name, oid } = await databaseIdentity(pool);
+  return `ll:${name}:${oid}`;
 }

@@ -8,7 +8,6 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
 import {
   Logger,
   makeWorkerUtils,
@@ -20,6 +19,11 @@ import {
   type WorkerUtils,
 } from 'graphile-worker';
 import pg from 'pg';
+import {
+  forgetHeartbeats,
+  recordHeartbeats,
+  takeStaleLockers,
+} from '../db/queries/worker-heartbeats.js';
 import type { JobRuntime } from './runtime.js';
 import { taskDefinitions } from './task-list.js';
 
@@ -168,29 +172,12 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
 
   async function heartbeat() {
     if (lockerIds.size === 0) return;
-    await runtime.db.execute(sql`
-      insert into worker_heartbeats (worker_id, last_seen)
-      select id, now() from unnest(${`{${[...lockerIds].join(',')}}`}::text[]) as id
-      on conflict (worker_id) do update set last_seen = now()`);
+    await recordHeartbeats(runtime.db, lockerIds);
   }
 
   async function sweep() {
-    const staleAfter = sql`make_interval(secs => ${config.worker.staleAfterMs / 1000})`;
-    // Stale heartbeats, and lockers that never got one written (a runner started and lost
-    // during a Postgres outage): a job locked that long by nobody alive is orphaned.
-    const stale = await runtime.db.execute<{ worker_id: string }>(sql`
-      with stale as (
-        delete from worker_heartbeats where last_seen < now() - ${staleAfter}
-        returning worker_id
-      )
-      select worker_id from stale
-      union
-      select distinct j.locked_by from graphile_worker.jobs j
-      where j.locked_by is not null and j.locked_at < now() - ${staleAfter}
-        and not exists (
-          select 1 from worker_heartbeats h
-          where h.worker_id = j.locked_by and h.last_seen >= now() - ${staleAfter})`);
-    const ids = stale.map((row) => row.worker_id).filter((id) => !lockerIds.has(id));
+    const stale = await takeStaleLockers(runtime.db, config.worker.staleAfterMs);
+    const ids = stale.filter((id) => !lockerIds.has(id));
     if (ids.length > 0) {
       await utils.forceUnlockWorkers(ids);
       log.warn({ workers: ids }, 'unlocked the jobs of workers with a stale heartbeat');
@@ -224,11 +211,7 @@ export async function startWorker(runtime: JobRuntime, databaseUrl: string): Pro
           setTimeout(resolve, config.worker.shutdownTimeoutMs).unref(),
         );
         await Promise.race([stopped.catch(() => {}), bound]);
-        await runtime.db
-          .execute(
-            sql`delete from worker_heartbeats where worker_id = any(${`{${[...lockerIds].join(',')}}`}::text[])`,
-          )
-          .catch(() => {});
+        await forgetHeartbeats(runtime.db, lockerIds).catch(() => {});
         await utils.release();
         await pgPool.end().catch(() => {});
       })();

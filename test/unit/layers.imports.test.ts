@@ -94,4 +94,23 @@ describe('imports between layers', () => {
       .map((e) => `${e.file} -> ${e.target}`);
     expect(cycles).toEqual([]);
   });
+
+  it('SQL is written in db/ only: no statement text in any other folder', () => {
+    // A tagged template of postgres.js or Drizzle (`sql\`…\``, `pool\`…\``, `tx<Row[]>\`…\``)
+    // or raw text handed to `unsafe`.
+    const statement = /\b(sql|pool|tx)(<[^>\n]*>)?`|\.unsafe\(/;
+    const outside = sourceFiles(SRC)
+      .filter((file) => placeOf(file) !== 'db/')
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${path.relative(SRC, file)}:${i + 1}` }))
+          .filter(({ line }) => statement.test(line) && !/^\s*(\*|\/\/)/.test(line)),
+      )
+      .map(({ at }) => at);
+    expect(outside).toEqual([]);
+    // The pattern finds what it is for.
+    expect(statement.test('await pool`select 1`')).toBe(true);
+    expect(statement.test('tx<{ id: number }[]>`delete from x`')).toBe(true);
+  });
 });
