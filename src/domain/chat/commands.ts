@@ -55,8 +55,6 @@ export async function expenseFromMessage(
   deps: ChatExpenseDeps,
   job: { readonly jobRecordId: number; readonly userId: number; readonly text: string },
 ): Promise<number> {
-  const parsed = parseChatMessage(job.text);
-  if (!parsed.ok) throw badInput(parsed.reason, 'text');
   return deps.uow.transaction(async (tx, changed) => {
     const done = await lockJobResult(tx, job.jobRecordId);
     if (done === undefined) throw notFound('Job');
@@ -64,6 +62,9 @@ export async function expenseFromMessage(
     if (previous) return previous; // an earlier attempt created it
     const currency = await findUserCurrency(tx, job.userId);
     if (currency === undefined) throw notFound('User');
+    // "3/4" is March 4 to those who pay in dollars, 3 April to most others.
+    const parsed = parseChatMessage(job.text, new Date(), { dayFirst: currency !== 'USD' });
+    if (!parsed.ok) throw badInput(parsed.reason, 'text');
     const [expense] = await insertExpensesWithJobs(
       tx,
       job.userId,
