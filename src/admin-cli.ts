@@ -5,62 +5,43 @@
  * Unicode variant names the same account. Runs on DATABASE_URL (or the embedded database),
  * migrated first.
  */
-import { parseArgs } from 'node:util';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { ConfigError, loadConfig } from './config.js';
+import { configOrExit, orExit, parseCli, usageError } from './cli.js';
 import { openDatabase } from './db/open.js';
 import { setRole } from './db/queries/users.js';
 import { createLogger } from './logger.js';
 
-const USAGE = `Usage: npm run admin -- <grant|revoke> <email>
-       npm run admin -- grant --from-env     grant every address in ADMIN_EMAILS
+const COMMAND = 'npm run admin';
+const { values, positionals } = parseCli({
+  command: COMMAND,
+  usage: `Usage: ${COMMAND} -- <grant|revoke> <email>
+       ${COMMAND} -- grant --from-env     grant every address in ADMIN_EMAILS
 Makes an existing account an admin (grant) or an ordinary user again (revoke). A revoked admin
-loses admin rights within AUTH_RECHECK_SECONDS (default 30) on every running server.`;
+loses admin rights within AUTH_RECHECK_SECONDS (default 30) on every running server.`,
+  allowPositionals: true,
+  options: { 'from-env': { type: 'boolean' } },
+});
+const [action, ...emails] = positionals;
+if (action !== 'grant' && action !== 'revoke') {
+  usageError(COMMAND, 'The first argument is grant or revoke');
+}
+const fromEnv = values['from-env'] === true;
+if (fromEnv && action !== 'grant') usageError(COMMAND, '--from-env only grants');
+if (fromEnv && emails.length > 0)
+  usageError(COMMAND, 'Give either an email or --from-env, not both');
+if (!fromEnv && emails.length !== 1) usageError(COMMAND, `${action} takes exactly one email`);
 
-function usageError(message: string): never {
-  console.error(`${message} (npm run admin -- --help)`);
-  process.exit(2);
-}
-
-let parsed: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: { 'from-env': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-}
-try {
-  parsed = parse();
-} catch (error) {
-  usageError((error as Error).message);
-}
-if (parsed.values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const [action, ...emails] = parsed.positionals;
-if (action !== 'grant' && action !== 'revoke') usageError('The first argument is grant or revoke');
-const fromEnv = parsed.values['from-env'] === true;
-if (fromEnv && action !== 'grant') usageError('--from-env only grants');
-if (fromEnv && emails.length > 0) usageError('Give either an email or --from-env, not both');
-if (!fromEnv && emails.length !== 1) usageError(`${action} takes exactly one email`);
-
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(2);
-}
+const config = configOrExit();
 const targets = fromEnv ? config.adminEmails : emails;
 if (targets.length === 0) {
   console.error('ADMIN_EMAILS is empty: no address to grant');
   process.exit(1);
 }
 
-const database = await openDatabase(config, createLogger({ logLevel: 'warn' }));
+const database = await orExit('open the database', () =>
+  openDatabase(config, createLogger({ logLevel: 'warn' })),
+);
 const sql = postgres(database.url, { max: 1, onnotice: () => {} });
 let missing = 0;
 try {

@@ -123,6 +123,12 @@ export interface Config {
   /** `GRAPHIQL`: serve GraphiQL to browsers. @default true (false when NODE_ENV=production) */
   readonly graphiql: boolean;
   /**
+   * `CORS_ORIGINS`: comma-separated origins (`https://app.example.com`) whose pages may call the
+   * API from the browser, with credentials; `*` lets any origin in without credentials.
+   * @default none (same-origin pages only, as GraphiQL)
+   */
+  readonly corsOrigins: readonly string[];
+  /**
    * `INTROSPECTION`: allow introspection and "Did you mean" field suggestions.
    * @default true (false when NODE_ENV=production)
    */
@@ -178,14 +184,45 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, fallback: number, min = 0): number {
+function int(
+  env: Env,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be an integer ${range}, got "${raw}"`);
   }
   return value;
+}
+
+/** Comma-separated origins: each a bare scheme://host[:port], or the single `*`. */
+function origins(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  const list = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (list.includes('*')) {
+    if (list.length > 1) throw new ConfigError(`${name} is either * or a list of origins`);
+    return list;
+  }
+  for (const item of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(item);
+    } catch {}
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== item) {
+      throw new ConfigError(`${name} holds "${item}", not an origin like https://app.example.com`);
+    }
+  }
+  return list;
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -235,7 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
     .filter(Boolean);
   const config: Config = {
     nodeEnv,
-    port: int(env, 'PORT', 4000),
+    port: int(env, 'PORT', 4000, 0, 65_535),
     host: env.HOST || '127.0.0.1',
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -296,6 +333,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: int(env, 'MAX_DIRECTIVES', 50),
     },
     graphiql: bool(env, 'GRAPHIQL', nodeEnv !== 'production'),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
     introspection: bool(env, 'INTROSPECTION', nodeEnv !== 'production'),
     cache: {
       enabled: bool(env, 'CACHE_ENABLED', true),
@@ -318,7 +356,12 @@ export function loadConfig(env: Env = process.env): Config {
       metricsDebounceMs: int(env, 'METRICS_DEBOUNCE_MS', 2000, 0),
     },
     slowQueryMs: int(env, 'SLOW_QUERY_MS', 100),
-    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      nodeEnv === 'test' ? 'silent' : 'info',
+    ),
     loaders: oneOf(env, 'LOADERS', ['on', 'off'], 'on'),
   };
   if (config.webConcurrency > 1) {

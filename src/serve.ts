@@ -3,6 +3,7 @@
  * when the cluster primary says so, or goes away).
  */
 import cluster from 'node:cluster';
+import { orExit, startFailure } from './cli.js';
 import { SHUTDOWN_MESSAGE, shareMetrics } from './cluster/messages.js';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
@@ -16,9 +17,19 @@ const DRAIN_MS = 10_000;
 
 export async function serve(config: Config, log: Logger): Promise<void> {
   const tracing = await startTracing(config.telemetry);
-  const app = await startApi(config, log);
+  const app = await orExit('start the API', () => startApi(config, log));
   if (cluster.isWorker) shareMetrics(app.metrics.registry);
   const server = createHttpServer(app.handle);
+  server.on('error', async (error) => {
+    if (server.listening) {
+      log.error({ err: error.message }, 'http server error');
+      return;
+    }
+    // The port in use or not ours to take: one line, then the embedded database stops too.
+    console.error(`Could not listen on ${config.host}:${config.port}: ${startFailure(error)}`);
+    await app.stop().catch(() => {});
+    process.exit(1);
+  });
   server.listen(config.port, config.host, () => {
     if (cluster.isWorker && cluster.worker?.id !== 1) return;
     log.info(

@@ -13,20 +13,26 @@ const migrationsFolder = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../drizzle',
 );
+const CONNECT_TIMEOUT_S = 4;
 /** Any fixed number: instances starting at once queue on this advisory lock. */
 const MIGRATION_LOCK = 7_262_021;
 
 /** Applies pending migrations; safe to run from several processes at once. */
 export async function runMigrations(url: string): Promise<void> {
   // One dedicated connection, so the session-level lock and the migration share a session.
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  // An unreachable database fails start-up in seconds, not at the OS's TCP timeout.
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_S });
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {
       await migrate(drizzle(sql), { migrationsFolder });
       await fixEmailKeys(sql);
       // graphile-worker's own schema, so the API can enqueue even where no worker runs.
-      const pgPool = new pg.Pool({ connectionString: url, max: 1 });
+      const pgPool = new pg.Pool({
+        connectionString: url,
+        max: 1,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_S * 1000,
+      });
       pgPool.on('error', () => {});
       pgPool.on('connect', (client) => client.on('error', () => {}));
       try {

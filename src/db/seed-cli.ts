@@ -2,15 +2,21 @@
  * `npm run seed -- --users 1000 --expenses 200000`: fills the configured database (or the
  * embedded one) with deterministic demo data, showing a progress bar and the rate.
  */
-import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import postgres from 'postgres';
-import { loadConfig } from '../config.js';
+import { configOrExit, orExit, parseCli, usageError } from '../cli.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from './open.js';
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD, seed } from './seed.js';
 
-const { values } = parseArgs({
+const COMMAND = 'npm run seed';
+const { values } = parseCli({
+  command: COMMAND,
+  usage: `Usage: ${COMMAND} -- [--users <n>] [--expenses <n>]
+Fills DATABASE_URL (or the embedded database), migrated first, with deterministic demo data.
+  --users <n>      seed users, user1@${SEED_EMAIL_DOMAIN} … (default 100, at least 1)
+  --expenses <n>   expenses spread over them (default 20000)
+  -h, --help       this text`,
   options: {
     users: { type: 'string', default: '100' },
     expenses: { type: 'string', default: '20000' },
@@ -18,13 +24,15 @@ const { values } = parseArgs({
 });
 const users = Number(values.users);
 const expenses = Number(values.expenses);
-if (!Number.isInteger(users) || users < 1 || !Number.isInteger(expenses) || expenses < 0) {
-  console.error('Usage: npm run seed -- --users <n >= 1> --expenses <n >= 0>');
-  process.exit(2);
+if (!Number.isInteger(users) || users < 1) usageError(COMMAND, '--users takes a whole number >= 1');
+if (!Number.isInteger(expenses) || expenses < 0) {
+  usageError(COMMAND, '--expenses takes a whole number >= 0');
 }
 
-const config = loadConfig();
-const database = await openDatabase(config, createLogger({ logLevel: 'warn' }));
+const config = configOrExit();
+const database = await orExit('open the database', () =>
+  openDatabase(config, createLogger({ logLevel: 'warn' })),
+);
 const sql = postgres(database.url, { max: 4, onnotice: () => {} });
 const bar = new SingleBar({
   format: 'expenses [{bar}] {percentage}% {value}/{total} {rate}/s',

@@ -5,8 +5,8 @@
  * sorted by name); clients send the sha256 of that exact text as their persistedQuery hash.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type DefinitionNode, type DocumentNode, Kind, parse, print, visit } from 'graphql';
+import { parseCli, usageError } from '../cli.js';
 import { sha256 } from './persisted-operations.js';
 
 export interface ManifestOperation {
@@ -59,20 +59,28 @@ export function manifestOperations(documents: readonly DocumentNode[]): Manifest
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values, positionals } = parseArgs({
+  const COMMAND = 'npm run persisted:manifest';
+  const { values, positionals } = parseCli({
+    command: COMMAND,
+    usage: `Usage: ${COMMAND} -- <file.graphql>... [--out <file.json>]
+Writes the allow-list for PERSISTED_ONLY=true (Apollo's manifest format) from the frontend's
+documents: each operation with the fragments it uses, keyed by the sha256 clients send.
+  --out <file>   where to write it (default persisted-operations.json)
+  -h, --help     this text`,
     allowPositionals: true,
     options: { out: { type: 'string', default: 'persisted-operations.json' } },
   });
-  if (positionals.length === 0) {
-    console.error('usage: npm run persisted:manifest -- <file.graphql>... [--out file.json]');
-    process.exit(2);
+  if (positionals.length === 0) usageError(COMMAND, 'Name at least one .graphql file');
+  const out = String(values.out);
+  let operations: ManifestOperation[];
+  try {
+    operations = manifestOperations(positionals.map((file) => parse(readFileSync(file, 'utf8'))));
+  } catch (error) {
+    usageError(COMMAND, (error as Error).message);
   }
-  const operations = manifestOperations(
-    positionals.map((file) => parse(readFileSync(file, 'utf8'))),
-  );
   writeFileSync(
-    values.out,
+    out,
     `${JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }, null, 2)}\n`,
   );
-  console.log(`${values.out}: ${operations.length} operations`);
+  console.log(`${out}: ${operations.length} operations`);
 }

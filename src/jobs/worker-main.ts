@@ -1,10 +1,26 @@
 /** `npm run worker`: a job worker on its own (scale it apart from the API). Needs DATABASE_URL. */
+import { configOrExit, orExit, parseCli } from '../cli.js';
 import { REPEATED_SIGNAL_MS } from '../signals.js';
 import { createStandaloneRuntime } from './runtime.js';
 import { startWorker } from './worker.js';
 
-const runtime = await createStandaloneRuntime();
-const worker = await startWorker(runtime, runtime.infra.databaseUrl);
+parseCli({
+  command: 'npm run worker',
+  usage: `Usage: npm run worker
+Runs the job worker on its own (WORKER_CONCURRENCY jobs at once) against DATABASE_URL, which
+must be set and migrated (npm run db:migrate); stops cleanly on SIGINT/SIGTERM.
+  -h, --help   this text`,
+  options: {},
+});
+const config = configOrExit();
+if (!config.databaseUrl) {
+  console.error('Configuration error: DATABASE_URL must be set to run a worker on its own');
+  process.exit(2);
+}
+const runtime = await orExit('start the worker', () => createStandaloneRuntime(config));
+const worker = await orExit('start the worker', () =>
+  startWorker(runtime, runtime.infra.databaseUrl),
+);
 runtime.log.info({ concurrency: runtime.config.worker.concurrency }, 'worker started');
 
 let stopping = false;

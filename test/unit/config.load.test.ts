@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('parses CORS_ORIGINS as a list of origins, or *', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:5173' }).corsOrigins,
+    ).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+  });
+
   it('parses ADMIN_EMAILS as a list for the admin command (which compares them by key)', () => {
     expect(loadConfig({ ADMIN_EMAILS: ' A@x.com, b@Y.com ,' }).adminEmails).toEqual([
       'A@x.com',
@@ -25,6 +33,11 @@ describe('loadConfig', () => {
 
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: '*, https://app.example.com' }, 'CORS_ORIGINS'],
     [{ DB_POOL_MAX: '0' }, 'DB_POOL_MAX'],
     [{ DB_PREPARE: 'maybe' }, 'DB_PREPARE'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
