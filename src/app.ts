@@ -148,6 +148,7 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: config.graphiql ? { title: 'Ledgerline', defaultQuery: DEFAULT_QUERY } : false,
+    cors: corsOptions(config.corsOrigins),
     logging: yogaLogger(log),
     context: createContextFactory({
       config,
@@ -227,6 +228,16 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
     shuttingDown = true;
   };
   return { yoga, handle, beginShutdown };
+}
+
+/**
+ * Cross-origin browser access: none unless CORS_ORIGINS names the origins (answered with
+ * credentials, as their pages send the Authorization header), or is `*` (any, without).
+ */
+function corsOptions(origins: readonly string[]) {
+  if (origins.length === 0) return false;
+  if (origins[0] === '*') return { origin: '*', credentials: false };
+  return { origin: [...origins], credentials: true };
 }
 
 const DEFAULT_QUERY = `# Sign up (or log in) first, then put the token in the Headers tab:

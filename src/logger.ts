@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 
@@ -29,7 +30,8 @@ export function createLogger(
 ): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
-    base: { service: 'ledgerline' },
+    // pid and hostname tell apart the lines of cluster processes and of containers.
+    base: { service: 'ledgerline', pid: process.pid, hostname: hostname() },
     // graphile-worker logs errors under `error` and `fatalError`.
     serializers: { err: errorSerializer, error: errorSerializer, fatalError: errorSerializer },
     hooks: {

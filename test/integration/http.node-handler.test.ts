@@ -44,7 +44,10 @@ async function signUp(email: string) {
 beforeAll(async () => {
   const db = await createTestDatabase();
   drop = db.drop;
-  client = await startApp(db.url, { MAX_BODY_BYTES: '4096' });
+  client = await startApp(db.url, {
+    MAX_BODY_BYTES: '4096',
+    CORS_ORIGINS: 'http://app.example.com',
+  });
   server = createHttpServer(client.app.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -106,7 +109,7 @@ describe('the Node server', () => {
     await post({ query: DASHBOARD }, auth);
     const res = await post({ query: DASHBOARD }, auth);
     expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBeTruthy();
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.example.com');
   });
 
   /** Status of a chunked request (no Content-Length) of about 8 KB to `path`. */

@@ -1,6 +1,7 @@
+import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { type RunningApi, startApi } from '../../src/start-api.js';
 import { testConfig } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   drop = db.drop;
   app = await startApi(
     testConfig(db.url, { SLOW_QUERY_MS: '100000' }),
-    pino({ level: 'info' }, jsonSink(lines)),
+    createLogger({ logLevel: 'info' }, jsonSink(lines)),
   );
 });
 afterAll(async () => {
@@ -62,6 +63,8 @@ describe('structured logs and request ids', () => {
       errors: [],
     });
     expect(typeof line?.ms).toBe('number');
+    // Lines of cluster processes and of containers can be told apart.
+    expect(line).toMatchObject({ pid: process.pid, hostname: hostname(), service: 'ledgerline' });
   });
 
   it('makes up an id when there is none (or it is junk)', async () => {
@@ -79,7 +82,7 @@ describe('slow SQL', () => {
     const slowApp = await startApi(
       // Every statement counts as slow.
       testConfig(db.url, { SLOW_QUERY_MS: '0' }),
-      pino({ level: 'info' }, jsonSink(slowLines)),
+      createLogger({ logLevel: 'info' }, jsonSink(slowLines)),
     );
     try {
       await slowApp.yoga.fetch(new URL('/graphql', 'http://localhost'), {
