@@ -8,7 +8,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { createTokenService } from './auth/tokens.js';
 import { createAuthenticator, type Viewer } from './auth/viewer.js';
 import { createDb } from './db/client.js';
@@ -42,6 +47,7 @@ import { useVariablesGuard } from './graphql/variables-guard.js';
 import { createChatWebhook } from './http/chat-webhook.js';
 import { useCompression } from './http/compression.js';
 import { useExportDownload } from './http/export-download.js';
+import { graphiqlAssetRoutes, renderGraphiQL } from './http/graphiql.js';
 import { createGraphqlPost } from './http/graphql-post.js';
 import { metrics as metricsRoute } from './http/metrics.js';
 import { createNodeHandler } from './http/node-handler.js';
@@ -64,6 +70,8 @@ export interface AppOptions {
   readonly jwtSecret: string;
   /** The trusted documents of PERSISTED_ONLY, read at start-up (a bad manifest stops it). */
   readonly allowList?: Map<string, string> | undefined;
+  /** Where GraphiQL's files are (http/graphiql.ts), when GRAPHIQL is on. */
+  readonly graphiqlAssets?: string | undefined;
 }
 
 /**
@@ -147,7 +155,16 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
     // Liveness: yoga answers GET /health with 200 by itself.
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: config.graphiql ? { title: 'Ledgerline', defaultQuery: DEFAULT_QUERY } : false,
+    // The first tab shows how to sign up and set the header: yoga's page opens on `query` (not
+    // in yoga's types), or its own welcome text; defaultQuery is only for new tabs.
+    graphiql: config.graphiql
+      ? ({
+          title: 'Ledgerline',
+          defaultQuery: DEFAULT_QUERY,
+          query: DEFAULT_QUERY,
+        } as GraphiQLOptions)
+      : false,
+    renderGraphiQL,
     cors: corsOptions(config.corsOrigins),
     logging: yogaLogger(log),
     context: createContextFactory({
@@ -177,6 +194,9 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
               ? Response.json({ status: 'shutting down' }, { status: 503 })
               : ready(checks),
           'GET /metrics': () => metricsRoute(metrics.registry),
+          ...(config.graphiql && options.graphiqlAssets
+            ? graphiqlAssetRoutes(options.graphiqlAssets)
+            : {}),
           'POST /webhooks/chat': createChatWebhook({
             uow: () => createUnitOfWork(routeDb, { invalidation, outbox }),
             authenticate,

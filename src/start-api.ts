@@ -8,11 +8,12 @@
 import { type App, createApp } from './app.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import type { Cache } from './cache/create-cache.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import type { Pool } from './db/client.js';
 import { openDatabase } from './db/open.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { loadManifest } from './graphql/persisted-operations.js';
+import { graphiqlAssetDir } from './http/graphiql.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 import { createJobRuntime } from './jobs/runtime.js';
 import { startWorker, type Worker } from './jobs/worker.js';
@@ -43,6 +44,12 @@ export async function startApi(
 ): Promise<RunningApi> {
   // Read first: a missing or corrupt manifest stops the start before anything is opened.
   const allowList = config.persisted.only ? loadManifest(config.persisted.manifestPath) : undefined;
+  const graphiqlAssets = config.graphiql ? graphiqlAssetDir() : undefined;
+  if (config.graphiql && !graphiqlAssets) {
+    throw new ConfigError(
+      'GRAPHIQL=true needs @graphql-yoga/graphiql, a development dependency (npm install without --omit=dev)',
+    );
+  }
   const database = await openDatabase(config, log);
   let infra: Infrastructure | undefined;
   try {
@@ -53,7 +60,7 @@ export async function startApi(
       applicationName: `ledgerline-${process.pid}-${++instances}`,
     });
     if (database.embedded) await seedDemoIfEmpty(infra.pool, log);
-    const app = createApp(infra, { jwtSecret, allowList });
+    const app = createApp(infra, { jwtSecret, allowList, graphiqlAssets });
     infra.outbox.start();
     const worker = config.worker.enabled
       ? await startWorker(createJobRuntime(infra), database.url)
