@@ -22,8 +22,8 @@ export class PermanentJobError extends Error {}
 export interface TaskContext {
   readonly runtime: JobRuntime;
   readonly helpers: JobHelpers;
-  /** Records how much work is done, for `Job`/`Export` readers. */
-  progress(done: number): Promise<void>;
+  /** Records how much work is done (and in all, when known), for `Job`/`Export` readers. */
+  progress(done: number, total?: number): Promise<void>;
 }
 
 export interface TaskDefinition<T extends TaskName> {
@@ -91,8 +91,8 @@ export function defineTask<T extends TaskName>(
           const result = await run(parsed.data as Payload<T>, {
             runtime,
             helpers,
-            progress: (done) =>
-              recordId ? setJobProgress(runtime.db, recordId, done) : Promise.resolve(),
+            progress: (done, total) =>
+              recordId ? setJobProgress(runtime.db, recordId, done, total) : Promise.resolve(),
           });
           if (recordId) await markJobSucceeded(runtime.db, recordId, result);
           finish('succeeded');

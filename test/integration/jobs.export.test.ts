@@ -7,7 +7,7 @@ import { eventually } from '../helpers/wait.js';
 const t = useTestApp({ WORKER_ENABLED: 'true', WORKER_POLL_INTERVAL_MS: '100' });
 
 const REQUEST = `mutation($input: RequestExportInput!) { requestExport(input: $input) { export { id format state rowCount downloadUrl } } }`;
-const EXPORT = `query($id: ID!) { node(id: $id) { ... on Export { state rowCount downloadUrl job { state progress } } } }`;
+const EXPORT = `query($id: ID!) { node(id: $id) { ... on Export { state rowCount downloadUrl job { state progress total } } } }`;
 
 async function finished(token: string, id: string) {
   return eventually(async () => {
@@ -67,7 +67,7 @@ describe('requestExport and export_expenses', () => {
     expect(done).toMatchObject({
       state: 'SUCCEEDED',
       rowCount: 2,
-      job: { state: 'SUCCEEDED', progress: 2 },
+      job: { state: 'SUCCEEDED', progress: 2, total: 2 },
     });
     const file = await t.fetch(done.downloadUrl, { headers: { authorization: `Bearer ${token}` } });
     expect(file.status).toBe(200);
@@ -108,7 +108,11 @@ describe('requestExport and export_expenses', () => {
     await sql.end();
     const res = await t.gql(REQUEST, { input: { format: 'JSON' } }, token);
     const done = await finished(token, res.data?.requestExport.export.id);
-    expect(done).toMatchObject({ state: 'SUCCEEDED', rowCount: 2500, job: { progress: 2500 } });
+    expect(done).toMatchObject({
+      state: 'SUCCEEDED',
+      rowCount: 2500,
+      job: { progress: 2500, total: 2500 },
+    });
     const download = await t.fetch(done.downloadUrl, {
       headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip, br' },
     });

@@ -60,7 +60,8 @@ async function exportJob(token: string): Promise<number> {
 async function record(jobId: number) {
   return withSql(
     t.databaseUrl,
-    async (sql) => (await sql`select state, progress, attempts from jobs where id = ${jobId}`)[0],
+    async (sql) =>
+      (await sql`select state, progress, total, attempts from jobs where id = ${jobId}`)[0],
   );
 }
 
@@ -75,6 +76,8 @@ describe('worker faults', () => {
     const first = start();
     const jobId = await exportJob(token);
     await eventually(async () => ((await record(jobId))?.progress > 0 ? true : undefined), 30_000);
+    // Known before the first row: a client can show a percentage while it runs.
+    expect((await record(jobId))?.total).toBe(60_000);
     first.child.kill('SIGKILL');
     await first.exited;
     const locked = await withSql(t.databaseUrl, async (sql) =>

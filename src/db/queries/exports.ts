@@ -119,6 +119,20 @@ export type ExpenseExportRow = {
   readonly categorySource: string;
 };
 
+/** How many expenses of a user an export of `range` will write (its job's total). */
+export async function countExpenseExportRows(
+  db: Executor,
+  userId: number,
+  range: { readonly from: string | null; readonly to: string | null },
+): Promise<number> {
+  const [row] = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from expenses e
+    where e.user_id = ${userId}
+      ${range.from ? sql`and e.expense_date >= ${range.from}::date` : sql``}
+      ${range.to ? sql`and e.expense_date <= ${range.to}::date` : sql``}`);
+  return row?.n ?? 0;
+}
+
 /**
  * The next `limit` expenses of a user within an optional date range, by date and id, after the
  * last one of the previous batch (keyset: each batch is one index range, however deep).

@@ -70,8 +70,17 @@ export async function markJobFailed(
     .where(and(eq(jobs.id, id), notInArray(jobs.state, FINAL)));
 }
 
-export async function setJobProgress(db: Executor, id: number, progress: number): Promise<void> {
-  await db.update(jobs).set({ progress, updatedAt: sql`now()` }).where(eq(jobs.id, id));
+/** Records units done and, when known, units in all (left as they are when undefined). */
+export async function setJobProgress(
+  db: Executor,
+  id: number,
+  progress: number,
+  total?: number,
+): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ progress, ...(total === undefined ? {} : { total }), updatedAt: sql`now()` })
+    .where(eq(jobs.id, id));
 }
 
 /** Deletes finished records older than the retention period; returns how many. */

@@ -29,8 +29,10 @@ export const jobs = pgTable(
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     result: jsonb('result'),
-    /** Units of work done so far (rows, for an export). */
-    progress: integer('progress').notNull().default(0),
+    /** Units of work done so far (rows, for an export); null until the task reports any. */
+    progress: integer('progress'),
+    /** Units of work in all, where the task knows them (an export's rows). */
+    total: integer('total'),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string' }),
     ...timestamps,

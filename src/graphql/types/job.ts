@@ -24,7 +24,13 @@ builder.node(JobRef, {
       },
     }),
     progress: t.exposeInt('progress', {
-      description: 'Units of work done so far (rows, for an export).',
+      nullable: true,
+      description:
+        'Units of work done so far (rows, for an export); null where the task reports none.',
+    }),
+    total: t.exposeInt('total', {
+      nullable: true,
+      description: 'Units of work in all, where known (the rows an export writes).',
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (job) => job.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (job) => job.updatedAt }),

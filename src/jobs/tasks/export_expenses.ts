@@ -1,11 +1,12 @@
 /**
  * export_expenses: writes a user's expenses in a date range as CSV or JSON, 1,000 rows at a time
  * (keyset-paged from Postgres, each batch stored as one chunk: never the whole set in memory),
- * with the job's progress counting rows. A retry starts the file over.
+ * with the job's progress counting rows out of the rows in range. A retry starts the file over.
  */
 import {
   appendExportChunk,
   clearExportChunks,
+  countExpenseExportRows,
   type ExpenseExportRow,
   expenseExportBatch,
   findExportsByIds,
@@ -30,17 +31,15 @@ export const exportExpensesTask = defineTask(
     const write = (text: string) =>
       appendExportChunk(db, exportId, seq++, Buffer.from(text, 'utf8'));
     if (job.format === 'CSV') await write(csvHeader());
+    // The rows in all, so a client can show a percentage (writes meanwhile may move it a little:
+    // the batches read the rows as they are then).
+    const range = { from: job.fromDate, to: job.toDate };
+    await progress(0, await countExpenseExportRows(db, userId, range));
 
     let after: { date: string; id: number } | null = null;
     let rowCount = 0;
     for (;;) {
-      const batch = await expenseExportBatch(
-        db,
-        userId,
-        { from: job.fromDate, to: job.toDate },
-        after,
-        EXPORT_BATCH_SIZE,
-      );
+      const batch = await expenseExportBatch(db, userId, range, after, EXPORT_BATCH_SIZE);
       if (batch.length === 0) break;
       const records = batch.map(({ dbId, ...record }) => ({
         ...record,
@@ -54,6 +53,8 @@ export const exportExpensesTask = defineTask(
       if (batch.length < EXPORT_BATCH_SIZE) break;
     }
     if (job.format === 'JSON') await write(rowCount === 0 ? '[]' : '\n]');
+    // Done is all: the total is what was written.
+    await progress(rowCount, rowCount);
     await finishExport(db, exportId, rowCount);
 
     const owner = await findNotificationSettings(db, userId);
