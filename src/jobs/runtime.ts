@@ -76,3 +76,13 @@ export function environmentJobRuntime(): Promise<StandaloneRuntime> {
   environmentRuntime ??= createStandaloneRuntime();
   return environmentRuntime;
 }
+
+/**
+ * Closes that runtime, if a task opened one (graphile.config.js, when the CLI's worker stops): its
+ * pool and Redis would otherwise keep the process alive after `--once`.
+ */
+export async function closeEnvironmentJobRuntime(): Promise<void> {
+  const opened = environmentRuntime;
+  environmentRuntime = undefined;
+  await (await opened)?.close();
+}

@@ -2,7 +2,9 @@
  * The compiled build, the way `npm start` runs it: scripts/build.mjs into an outdir of its own,
  * then plain `node <outdir>/main.js` (no TypeScript loader) on a fresh database, with its worker
  * (the crontab) and migrations (the drizzle folder) found from the compiled files. It answers
- * /ready, a sign-up, a write and a query over HTTP, and exits 0 on SIGTERM.
+ * /ready, a sign-up, a write and a query over HTTP, and exits 0 on SIGTERM: on the Node running
+ * the tests, and on Node 22 LTS, what the Docker image runs (fetched from the npm registry's
+ * `node` package, as `npm exec` does).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,10 +19,31 @@ const outdir = `dist-test-${randomBytes(4).toString('hex')}`;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let child: ChildProcess | undefined;
 
+/** The LTS the image runs on. */
+const LTS_MAJOR = 22;
+let ltsNode = '';
+
 beforeAll(async () => {
   db = await createTestDatabase();
   await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--outdir', outdir]);
-}, 120_000);
+  const npm = process.env.npm_execpath;
+  const [command, prefix] = npm ? [process.execPath, [npm]] : ['npm', []];
+  const { stdout } = await promisify(execFile)(
+    command,
+    [
+      ...prefix,
+      'exec',
+      '--yes',
+      `--package=node@${LTS_MAJOR}`,
+      '--',
+      'node',
+      '-p',
+      'process.execPath',
+    ],
+    { timeout: 240_000 },
+  );
+  ltsNode = stdout.trim().split('\n').at(-1) ?? '';
+}, 300_000);
 /** A production server's environment on `port` and the test's database. */
 function serverEnv(port: number, extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
@@ -62,75 +85,91 @@ describe('npm run build', () => {
     expect(existsSync(`${outdir}/jobs/tasks/rollup_user.js`)).toBe(true);
   });
 
-  it('node <outdir>/main.js serves the API and exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const server = spawn(process.execPath, [`${outdir}/main.js`], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: serverEnv(port, { RATE_LIMIT_ENABLED: 'false' }),
-    });
-    child = server;
-    const exited = new Promise<number | null>((resolve) =>
-      server.once('exit', (code) => resolve(code)),
-    );
-    let gone = false;
-    void exited.then(() => {
-      gone = true;
-    });
-
-    // Until /ready answers 200 or the process exits (a start-up failure fails here, not later).
-    for (;;) {
-      if (gone) throw new Error(`the server exited during start-up (code ${await exited})`);
-      const ready = await fetch(`${base}/ready`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ready) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-
-    const gql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
-      const response = await fetch(`${base}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
+  it.each([
+    ['the Node running the tests', () => process.execPath],
+    [`Node ${LTS_MAJOR} LTS`, () => ltsNode],
+  ])(
+    'node <outdir>/main.js on %s serves the API and exits 0 on SIGTERM',
+    async (_, node) => {
+      if (node() === ltsNode) {
+        const { stdout } = await promisify(execFile)(ltsNode, ['--version']);
+        expect(stdout).toMatch(new RegExp(`^v${LTS_MAJOR}\\.`));
+      }
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      // One database for both runs: a user of each.
+      const email = `compiled-${port}@example.com`;
+      const server = spawn(node(), [`${outdir}/main.js`], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: serverEnv(port, { RATE_LIMIT_ENABLED: 'false' }),
       });
-      expect(response.status).toBe(200);
-      return response.json();
-    };
-    const signUp = await gql(
-      'mutation($input: SignUpInput!) { signUp(input: $input) { token user { email } } }',
-      { input: { email: 'compiled@example.com', name: 'Compiled', password: 'password123' } },
-    );
-    expect(signUp.errors).toBeUndefined();
-    expect(signUp.data.signUp.user.email).toBe('compiled@example.com');
-    const token: string = signUp.data.signUp.token;
-    const created = await gql(
-      'mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } } }',
-      { input: { amount: '12.50', description: 'compiled lunch' } },
-      token,
-    );
-    expect(created.errors).toBeUndefined();
-    const viewer = await gql(
-      '{ viewer { email expenses(first: 5) { totalCount nodes { amount description } } } }',
-      undefined,
-      token,
-    );
-    expect(viewer).toEqual({
-      data: {
-        viewer: {
-          email: 'compiled@example.com',
-          expenses: { totalCount: 1, nodes: [{ amount: '12.50', description: 'compiled lunch' }] },
-        },
-      },
-    });
+      child = server;
+      const exited = new Promise<number | null>((resolve) =>
+        server.once('exit', (code) => resolve(code)),
+      );
+      let gone = false;
+      void exited.then(() => {
+        gone = true;
+      });
 
-    server.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  }, 120_000);
+      // Until /ready answers 200 or the process exits (a start-up failure fails here, not later).
+      for (;;) {
+        if (gone) throw new Error(`the server exited during start-up (code ${await exited})`);
+        const ready = await fetch(`${base}/ready`).then(
+          (response) => response.ok,
+          () => false,
+        );
+        if (ready) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+
+      const gql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
+        const response = await fetch(`${base}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify({ query, variables }),
+        });
+        expect(response.status).toBe(200);
+        return response.json();
+      };
+      const signUp = await gql(
+        'mutation($input: SignUpInput!) { signUp(input: $input) { token user { email } } }',
+        { input: { email, name: 'Compiled', password: 'password123' } },
+      );
+      expect(signUp.errors).toBeUndefined();
+      expect(signUp.data.signUp.user.email).toBe(email);
+      const token: string = signUp.data.signUp.token;
+      const created = await gql(
+        'mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } } }',
+        { input: { amount: '12.50', description: 'compiled lunch' } },
+        token,
+      );
+      expect(created.errors).toBeUndefined();
+      const viewer = await gql(
+        '{ viewer { email expenses(first: 5) { totalCount nodes { amount description } } } }',
+        undefined,
+        token,
+      );
+      expect(viewer).toEqual({
+        data: {
+          viewer: {
+            email,
+            expenses: {
+              totalCount: 1,
+              nodes: [{ amount: '12.50', description: 'compiled lunch' }],
+            },
+          },
+        },
+      });
+
+      server.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+    120_000,
+  );
 
   it('npm start: a SIGTERM to npm reaches the server, which drains and exits', async () => {
     const port = await freePort();

