@@ -220,7 +220,7 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
       // deadline) come after it, so they wrap the compiled one.
       useGraphQlJit(),
       // Spans only when tracing is configured (OTEL_EXPORTER_OTLP_ENDPOINT).
-      ...(config.telemetry.endpoint ? [useTracing()] : []),
+      ...(config.telemetry.tracesEndpoint ? [useTracing()] : []),
       useInputGuard(),
       useQueryLimits(config.limits),
       ...(rateLimit ? [rateLimit.plugin] : []),

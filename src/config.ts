@@ -102,10 +102,18 @@ export interface Config {
     readonly manifestPath: string;
   };
   /**
-   * `OTEL_EXPORTER_OTLP_ENDPOINT`: send OpenTelemetry traces (OTLP over HTTP) here; unset means
-   * no tracing. `OTEL_SERVICE_NAME` names the service. @default unset, 'ledgerline'
+   * OpenTelemetry traces over OTLP/HTTP, configured as the OpenTelemetry specification says:
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is the traces URL as it is, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` is the collector's base URL (`/v1/traces` is appended);
+   * `OTEL_EXPORTER_OTLP_HEADERS` / `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (`key=value,…`) go with
+   * every export; `OTEL_SERVICE_NAME` names the service; `OTEL_SDK_DISABLED=true` turns it off.
+   * @default no endpoint: no tracing
    */
-  readonly telemetry: { readonly endpoint: string | undefined; readonly serviceName: string };
+  readonly telemetry: {
+    readonly tracesEndpoint: string | undefined;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly serviceName: string;
+  };
   readonly limits: {
     /** `MAX_DEPTH`: deepest selection allowed. @default 12 */
     readonly maxDepth: number;
@@ -257,6 +265,32 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+/** The traces URL under an OTLP base URL: the specification appends `v1/traces` to its path. */
+function tracesUnder(base: string | undefined): string | undefined {
+  if (!base) return undefined;
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/** OTLP headers, `key=value` pairs separated by commas, values percent-decoded (the spec's W3C
+ * Baggage form). */
+function otlpHeaders(env: Env, name: string): Record<string, string> {
+  const raw = env[name]?.trim();
+  if (!raw) return {};
+  const headers: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    const at = pair.indexOf('=');
+    const key = pair.slice(0, at).trim();
+    if (at <= 0 || !key)
+      throw new ConfigError(`${name} must be key=value pairs separated by commas`);
+    try {
+      headers[key.toLowerCase()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      throw new ConfigError(`${name} has a value that is not percent-encoded properly`);
+    }
+  }
+  return headers;
+}
+
 /** Parses the environment into a frozen Config; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
@@ -321,7 +355,14 @@ export function loadConfig(env: Env = process.env): Config {
       manifestPath: path.resolve(env.PERSISTED_MANIFEST || 'persisted-operations.json'),
     },
     telemetry: {
-      endpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+      tracesEndpoint: bool(env, 'OTEL_SDK_DISABLED', false)
+        ? undefined
+        : (url(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']) ??
+          tracesUnder(url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']))),
+      headers: {
+        ...otlpHeaders(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
+        ...otlpHeaders(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
+      },
       serviceName: env.OTEL_SERVICE_NAME || 'ledgerline',
     },
     limits: {

@@ -1,11 +1,13 @@
 /**
- * An OpenTelemetry span per executed operation; DataLoader batches and SQL statements open
- * theirs inside it (grouped-loader.ts, guarded-sql.ts). Through @opentelemetry/api only: with
- * no tracer provider registered (OTEL_EXPORTER_OTLP_ENDPOINT unset) every span is a no-op.
+ * An OpenTelemetry span per executed operation, continuing the caller's trace when the request
+ * carries a `traceparent`; DataLoader batches and SQL statements open theirs inside it
+ * (grouped-loader.ts, guarded-sql.ts). Through @opentelemetry/api only: with no tracer provider
+ * registered (no OTLP endpoint configured) every span is a no-op.
  */
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { contextFrom } from '../telemetry.js';
 import { codeOf } from './errors.js';
 
 const tracer = trace.getTracer('ledgerline');
@@ -16,10 +18,16 @@ export function useTracing(): Plugin {
       const operation = getOperationAST(args.document, args.operationName);
       const name = operation?.name?.value ?? 'anonymous';
       const type = operation?.operation ?? 'query';
+      const request = (args.contextValue as { request?: Request }).request;
+      const parent = request ? contextFrom(request.headers) : undefined;
       setExecuteFn((executionArgs) =>
         tracer.startActiveSpan(
           `graphql ${type} ${name}`,
-          { attributes: { 'graphql.operation.name': name, 'graphql.operation.type': type } },
+          {
+            kind: SpanKind.SERVER,
+            attributes: { 'graphql.operation.name': name, 'graphql.operation.type': type },
+          },
+          parent ?? context.active(),
           async (span) => {
             try {
               const result = (await executeFn(executionArgs)) as ExecutionResult;

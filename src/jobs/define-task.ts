@@ -7,6 +7,7 @@
  * - Any other error is retried by graphile-worker (exponential backoff) until `max_attempts`;
  *   the record shows the last error meanwhile and FAILED after the last attempt.
  */
+import { SpanKind } from '@opentelemetry/api';
 import type { JobHelpers, Task } from 'graphile-worker';
 import {
   markJobFailed,
@@ -15,6 +16,7 @@ import {
   setJobProgress,
 } from '../db/queries/jobs.js';
 import { type Payload, payloadSchemas, type TaskName } from '../domain/job-payloads.js';
+import { withSpan } from '../telemetry.js';
 import { environmentJobRuntime, type JobRuntime } from './runtime.js';
 
 export class PermanentJobError extends Error {}
@@ -88,12 +90,20 @@ export function defineTask<T extends TaskName>(
             finish('succeeded');
             return;
           }
-          const result = await run(parsed.data as Payload<T>, {
-            runtime,
-            helpers,
-            progress: (done, total) =>
-              recordId ? setJobProgress(runtime.db, recordId, done, total) : Promise.resolve(),
-          });
+          const result = await withSpan(
+            `job ${identifier}`,
+            {
+              kind: SpanKind.CONSUMER,
+              attributes: { 'job.task': identifier, 'job.id': job.id, 'job.attempt': job.attempts },
+            },
+            () =>
+              run(parsed.data as Payload<T>, {
+                runtime,
+                helpers,
+                progress: (done, total) =>
+                  recordId ? setJobProgress(runtime.db, recordId, done, total) : Promise.resolve(),
+              }),
+          );
           if (recordId) await markJobSucceeded(runtime.db, recordId, result);
           finish('succeeded');
         } catch (error) {

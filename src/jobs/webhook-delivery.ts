@@ -14,8 +14,10 @@ import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { SpanKind } from '@opentelemetry/api';
 import ipaddr from 'ipaddr.js';
 import { Webhook } from 'standardwebhooks';
+import { traceHeaders, withSpan } from '../telemetry.js';
 
 /** Whether an address is public unicast (not loopback, private, link-local, metadata, …). */
 export function isPublicAddress(address: string): boolean {
@@ -85,6 +87,30 @@ export function deliverWebhook(delivery: Delivery): Promise<number> {
   const timestamp = new Date();
   const signature = new Webhook(delivery.secret).sign(id, timestamp, delivery.body);
   const client = url.protocol === 'https:' ? https : http;
+  const attributes = {
+    'http.request.method': 'POST',
+    'server.address': url.hostname,
+    'url.full': `${url.origin}${url.pathname}`,
+  };
+  return withSpan('webhook POST', { kind: SpanKind.CLIENT, attributes }, async (set) => {
+    const status = await post(client, url, delivery, {
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'webhook-signature': signature,
+      // The receiver may continue this trace.
+      ...traceHeaders(),
+    });
+    set({ 'http.response.status_code': status });
+    return status;
+  });
+}
+
+function post(
+  client: typeof http | typeof https,
+  url: URL,
+  delivery: Delivery,
+  extraHeaders: Record<string, string>,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = client.request(
       url,
@@ -94,9 +120,7 @@ export function deliverWebhook(delivery: Delivery): Promise<number> {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(delivery.body),
           'user-agent': 'ledgerline-notifications',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-          'webhook-signature': signature,
+          ...extraHeaders,
         },
         lookup: guardedLookup(delivery.allowPrivate),
         timeout: delivery.timeoutMs,

@@ -1,6 +1,7 @@
 /** `npm run worker`: a job worker on its own (scale it apart from the API). Needs DATABASE_URL. */
 import { configOrExit, orExit, parseCli } from '../cli.js';
 import { REPEATED_SIGNAL_MS } from '../signals.js';
+import { startTracing } from '../telemetry.js';
 import { createStandaloneRuntime } from './runtime.js';
 import { startWorker } from './worker.js';
 
@@ -17,6 +18,7 @@ if (!config.databaseUrl) {
   console.error('Configuration error: DATABASE_URL must be set to run a worker on its own');
   process.exit(2);
 }
+const tracing = await startTracing(config.telemetry);
 const runtime = await orExit('start the worker', () => createStandaloneRuntime(config));
 const worker = await orExit('start the worker', () =>
   startWorker(runtime, runtime.infra.databaseUrl),
@@ -37,6 +39,7 @@ async function shutdown(signal: string) {
   runtime.log.info({ signal }, 'worker stopping: no new jobs, finishing running ones');
   await worker.stop();
   await runtime.close();
+  await tracing?.shutdown();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,6 +1,8 @@
 /**
- * OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set, spans for the operation, its DataLoader
- * batches and its SQL reach an OTLP/HTTP collector (a real HTTP receiver here), nested.
+ * OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set to a collector's base URL (as the
+ * specification means it; /v1/traces is appended), spans for the operation, its DataLoader
+ * batches and its SQL reach an OTLP/HTTP collector (a real HTTP receiver here), nested; an
+ * incoming traceparent is continued; jobs have spans of their own.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,7 @@ import { startTracing, type Tracing } from '../../src/telemetry.js';
 import { grantAdmin } from '../helpers/admin.js';
 import { type Json, testConfig } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { eventually } from '../helpers/wait.js';
 
 interface Span {
   name: string;
@@ -19,6 +22,8 @@ interface Span {
 }
 
 const received: Json[] = [];
+const paths: string[] = [];
+const headers: Record<string, unknown>[] = [];
 let collector: Server;
 let tracing: Tracing | undefined;
 let app: RunningApi;
@@ -30,6 +35,9 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.url === '/v1/traces') received.push(JSON.parse(Buffer.concat(chunks).toString()));
+      else if (req.url !== '/') throw new Error(`unexpected collector path ${req.url}`);
+      paths.push(req.url ?? '');
+      headers.push(req.headers);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });
@@ -40,8 +48,12 @@ beforeAll(async () => {
   drop = db.drop;
   const config = testConfig(db.url, {
     CACHE_ENABLED: 'false',
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+    OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-token=s3cret%20value',
     OTEL_SERVICE_NAME: 'ledgerline-test',
+    // Jobs run here, so their spans are exported too.
+    WORKER_ENABLED: 'true',
+    WORKER_POLL_INTERVAL_MS: '50',
   });
   tracing = await startTracing(config.telemetry);
   app = await startApi(config);
@@ -54,12 +66,18 @@ afterAll(async () => {
   collector?.close();
 });
 
-async function post(query: string, variables?: unknown, token?: string): Promise<Json> {
+async function post(
+  query: string,
+  variables?: unknown,
+  token?: string,
+  extra: Record<string, string> = {},
+): Promise<Json> {
   const response = await app.yoga.fetch('http://localhost/graphql', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...extra,
     },
     body: JSON.stringify({ query, variables }),
   });
@@ -132,4 +150,46 @@ it('plans nested connections at their parent list: one span per level, no DataLo
   expect(names).toEqual(expect.arrayContaining(['plan User.categories', 'plan Category.expenses']));
   expect(names).not.toContain('dataloader categoriesByUser');
   expect(names).not.toContain('dataloader expensesByOwner');
+});
+
+it('sends to the base URL + /v1/traces, with the configured headers', async () => {
+  await post('{ __typename }');
+  await tracing?.flush();
+  expect(paths.length).toBeGreaterThan(0);
+  expect(new Set(paths)).toEqual(new Set(['/v1/traces']));
+  expect(headers[0]?.['x-collector-token']).toBe('s3cret value');
+});
+
+it("continues the caller's trace from its traceparent header", async () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const parentId = '00f067aa0ba902b7';
+  await post('query Continued { __typename }', undefined, undefined, {
+    traceparent: `00-${traceId}-${parentId}-01`,
+  });
+  await tracing?.flush();
+  const operation = exportedSpans().find((s) => s.name === 'graphql query Continued');
+  expect(operation?.traceId).toBe(traceId);
+  expect(operation?.parentSpanId).toBe(parentId);
+});
+
+it('gives each job run a span of its own', async () => {
+  const signUp = await post('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+    i: { email: 'jobs-traced@example.com', name: 'Jobs', password: 'password123' },
+  });
+  const token = signUp.data.signUp.token as string;
+  await post(
+    'mutation { submitChatMessage(input: { text: "lunch 12.50" }) { job { id } } }',
+    undefined,
+    token,
+  );
+  const span = await eventually(async () => {
+    await tracing?.flush();
+    return exportedSpans().find((s) => s.name === 'job parse_chat_message');
+  }, 30_000);
+  expect((span as Json).attributes).toEqual(
+    expect.arrayContaining([
+      { key: 'job.task', value: { stringValue: 'parse_chat_message' } },
+      { key: 'job.attempt', value: { intValue: 1 } },
+    ]),
+  );
 });

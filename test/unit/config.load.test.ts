@@ -16,6 +16,27 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads the OTLP endpoint as the OpenTelemetry specification says', () => {
+    const base = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).telemetry;
+    expect(base.tracesEndpoint).toBe('http://collector:4318/v1/traces');
+    const traces = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/ingest',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=a%2Cb,x-team=core',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-team=traces',
+    }).telemetry;
+    expect(traces.tracesEndpoint).toBe('https://traces.example.com/ingest');
+    expect(traces.headers).toEqual({ 'api-key': 'a,b', 'x-team': 'traces' });
+    const off = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_SDK_DISABLED: 'true',
+    });
+    expect(off.telemetry.tracesEndpoint).toBeUndefined();
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' })).toThrow(
+      /OTEL_EXPORTER_OTLP_HEADERS/,
+    );
+  });
+
   it('parses CORS_ORIGINS as a list of origins, or *', () => {
     expect(loadConfig({}).corsOrigins).toEqual([]);
     expect(
