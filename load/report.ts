@@ -56,10 +56,17 @@ const escapeHtml = (text: string) =>
 const fmt = (n: number) =>
   !Number.isFinite(n) ? '-' : n >= 100 ? Math.round(n).toLocaleString('en-US') : String(n);
 
-/** Horizontal bars: one row per label, one bar per series (grouped). */
+/** Values spanning more than this factor get a log scale (latencies span 1 ms to seconds). */
+const LOG_SCALE_SPAN = 100;
+
+/**
+ * Horizontal bars: one row per label, one bar per series (grouped). A row whose scenario missed
+ * a threshold is marked (a red cross and label); values spanning over LOG_SCALE_SPAN× are drawn
+ * on a log scale, said in the title.
+ */
 function barChart(
   title: string,
-  rows: readonly { label: string; values: readonly number[] }[],
+  rows: readonly { label: string; values: readonly number[]; missed?: boolean }[],
   series: readonly string[],
   unit: string,
   /** Scale each row by its own largest value (rows in different units). */
@@ -70,11 +77,21 @@ function barChart(
   const left = 300;
   const width = 900;
   const plot = width - left - 90;
-  const overall = Math.max(1e-9, ...rows.flatMap((r) => r.values.filter(Number.isFinite)));
+  const positive = rows.flatMap((r) => r.values.filter((v) => Number.isFinite(v) && v > 0));
+  const overall = Math.max(1e-9, ...positive);
+  const smallest = Math.min(overall, ...positive);
+  const log = !perRow && positive.length > 1 && overall / smallest > LOG_SCALE_SPAN;
+  // Log bars start one decade below the smallest value, so the smallest still shows.
+  const floor = log ? Math.log10(smallest) - 1 : 0;
+  const scale = (value: number, max: number) =>
+    log
+      ? ((Math.log10(Math.max(value, smallest)) - floor) / (Math.log10(max) - floor)) * plot
+      : (value / max) * plot;
+  const heading = log ? `${title} (log scale)` : title;
   const height = rows.length * rowHeight + 50;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`,
-    `<text x="0" y="16" font-size="15" font-weight="600">${escapeHtml(title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(heading)}">`,
+    `<text x="0" y="16" font-size="15" font-weight="600">${escapeHtml(heading)}</text>`,
   ];
   series.forEach((name, i) => {
     parts.push(
@@ -84,13 +101,14 @@ function barChart(
   });
   rows.forEach((row, r) => {
     const y = 44 + r * rowHeight;
-    const label = row.label.length > 48 ? `${row.label.slice(0, 47)}…` : row.label;
+    const text = row.label.length > 46 ? `${row.label.slice(0, 45)}…` : row.label;
+    const label = row.missed ? `✗ ${text}` : text;
     const max = perRow ? Math.max(1e-9, ...row.values.filter(Number.isFinite)) : overall;
     parts.push(
-      `<text x="${left - 8}" y="${y + rowHeight / 2}" font-size="11" text-anchor="end">${escapeHtml(label)}</text>`,
+      `<text x="${left - 8}" y="${y + rowHeight / 2}" font-size="11" text-anchor="end"${row.missed ? ' fill="#c0392b" class="missed"' : ''}>${escapeHtml(label)}</text>`,
     );
     row.values.forEach((value, i) => {
-      const w = Number.isFinite(value) ? Math.max(1, (value / max) * plot) : 0;
+      const w = Number.isFinite(value) ? Math.max(1, scale(value, max)) : 0;
       const by = y + i * barHeight;
       parts.push(
         `<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barHeight - 2}" fill="${COLORS[i % COLORS.length]}"/>`,
@@ -200,6 +218,7 @@ export function bulkCeilingLine(c: BulkCeiling): string {
 export function renderHtml(result: RunResult): string {
   const m = result.measurements;
   const failed = result.verdicts.filter((v) => !v.passed);
+  const missed = new Set(failed.map((v) => v.scenario));
   const timed = m.filter((x) => x.timeline.length > 0 && /ramp|sustained/.test(x.scenario));
   const withCache = m.filter((x) => x.hitRatio !== null);
   const sections = [
@@ -214,14 +233,18 @@ export function renderHtml(result: RunResult): string {
     result.kdf ? `<p>${escapeHtml(kdfLine(result.kdf))}</p>` : '',
     result.bulkCeiling ? `<p>${escapeHtml(bulkCeilingLine(result.bulkCeiling))}</p>` : '',
     barChart(
-      'Latency percentiles per scenario (ms)',
-      m.map((x) => ({ label: x.scenario, values: [x.p50, x.p95, x.p99] })),
+      'Latency percentiles per scenario (ms; ✗: a threshold missed)',
+      m.map((x) => ({
+        label: x.scenario,
+        values: [x.p50, x.p95, x.p99],
+        missed: missed.has(x.scenario),
+      })),
       ['p50', 'p95', 'p99'],
       'ms',
     ),
     barChart(
-      'Throughput per scenario (requests/s)',
-      m.map((x) => ({ label: x.scenario, values: [x.reqPerSec] })),
+      'Throughput per scenario (requests/s; ✗: a threshold missed)',
+      m.map((x) => ({ label: x.scenario, values: [x.reqPerSec], missed: missed.has(x.scenario) })),
       ['req/s'],
       'req/s',
     ),

@@ -569,9 +569,8 @@ try {
    * Probes the scenario's request once, measures what it is judged against (a floor, the KDF),
    * then warms up, measures it and records the verdicts.
    */
-  const run = async (scenario: Scenario) => {
-    if (only && !scenario.name.includes(only)) return;
-    console.log(`Running ${scenario.name}…`);
+  const run = async (scenario: Scenario, progress: string) => {
+    console.log(`Running ${scenario.name}… ${progress}`);
     // Each scenario first succeeds once, so a broken request cannot pass as fast.
     if (scenario.spec.body) {
       const probe = await fetch(`${scenario.gateway.base}/graphql`, {
@@ -595,8 +594,13 @@ try {
     if (scenario.writes) await steadyState();
   };
 
-  for (const scenario of scenarios) {
-    await run(scenario);
+  // Progress: which scenario of how many, and the time left at the pace so far.
+  const chosen = scenarios.filter((scenario) => !only || scenario.name.includes(only));
+  const scenariosStarted = performance.now();
+  for (const [i, scenario] of chosen.entries()) {
+    const elapsed = (performance.now() - scenariosStarted) / 1000;
+    const left = i === 0 ? '' : `, about ${Math.round((elapsed / i) * (chosen.length - i))} s left`;
+    await run(scenario, `(${i + 1} of ${chosen.length}${left})`);
   }
 
   // The machine's floor for reference (and for comparing machines): HTTP and 0, 1, 4 SQL round

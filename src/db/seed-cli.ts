@@ -35,7 +35,7 @@ const database = await orExit('open the database', () =>
 );
 const sql = postgres(database.url, { max: 4, onnotice: () => {} });
 const bar = new SingleBar({
-  format: 'expenses [{bar}] {percentage}% {value}/{total} {rate}/s',
+  format: 'expenses [{bar}] {percentage}% {value}/{total} {rate}/s, ETA {eta_formatted}',
   hideCursor: true,
 });
 const started = performance.now();

@@ -80,6 +80,26 @@ describe('the load report', () => {
     expect(html).toContain('<td>met</td>');
   });
 
+  it('marks the scenarios that missed a threshold on the charts', () => {
+    expect(html).toContain('class="missed">✗ dashboard &lt;uncached&gt;</text>');
+    expect(html).not.toContain('✗ cached dashboard');
+  });
+
+  it('draws wide ranges on a log scale and narrow ones linearly', () => {
+    // p50 40 ms and p95 3 ms beside 90 ms: 30x, linear; req/s 300 to 10,000: 33x, linear.
+    expect(html).toContain('Latency percentiles per scenario (ms; ✗: a threshold missed)<');
+    const wide = renderHtml({
+      ...result,
+      measurements: [
+        measurement('fast', { p50: 1, p95: 2, p99: 3 }),
+        measurement('slow', { p50: 900, p95: 2_500, p99: 3_000 }),
+      ],
+    });
+    expect(wide).toContain(
+      'Latency percentiles per scenario (ms; ✗: a threshold missed) (log scale)',
+    );
+  });
+
   it('escapes scenario names', () => {
     expect(html).toContain('dashboard &lt;uncached&gt;');
     expect(html).not.toContain('dashboard <uncached>');
