@@ -57,15 +57,19 @@ export function sha256(text: string): string {
 
 /**
  * Reads a manifest: Apollo's format (`{ format: "apollo-persisted-query-manifest", operations:
- * [{ id, body }] }`, what `npm run persisted:manifest` writes) or a plain `{ hash: document }`.
+ * [{ id, body }] }`, what `npm run persisted:manifest` writes) or a plain `{ hash: document }`,
+ * whose hashes may carry the `sha256:` prefix of a GraphQL-over-HTTP document id (graphql-codegen's
+ * persisted-documents.json with `hashAlgorithm: 'sha256'`).
  */
 export function loadManifest(path: string): Map<string, string> {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as
     | { operations?: { id: string; body: string }[] }
     | Record<string, string>;
-  const entries = Array.isArray(raw.operations)
-    ? raw.operations.map((op) => [op.id, op.body] as const)
-    : Object.entries(raw as Record<string, string>);
+  const entries = (
+    Array.isArray(raw.operations)
+      ? raw.operations.map((op) => [op.id, op.body] as const)
+      : Object.entries(raw as Record<string, string>)
+  ).map(([hash, body]) => [hash.replace(/^sha256:/, ''), body] as const);
   for (const [hash, body] of entries) {
     if (typeof body !== 'string' || sha256(body) !== hash) {
       throw new Error(`${path}: the entry ${hash} does not hash to its id (sha256 of the body)`);
