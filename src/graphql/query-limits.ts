@@ -7,12 +7,16 @@
  */
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
+  type ASTNode,
   type DocumentNode,
   GraphQLError,
   type GraphQLSchema,
   parse,
+  TypeInfo,
   type ValidationRule,
   validate,
+  visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
@@ -124,11 +128,52 @@ interface Measure {
  * Complexity and depth per document (yoga hands the same parsed document for the same text)
  * and operation + variables: measuring walks the whole document, a few per cent of an uncached
  * request's CPU, and the answer depends on nothing else (complexities use arguments only).
- * Variables past a small key are measured every time rather than copied into a key.
+ * The key holds only the variables the cost can depend on (variablesThatCount); when those are
+ * past a small key, the operation is measured every time rather than copied into a key.
  */
 const measured = new WeakMap<DocumentNode, LRUCache<string, Measure>>();
 const MEASURE_KEY_VALUES = 200;
 const MEASURE_KEY_CHARS = 1024;
+
+const counting = new WeakMap<DocumentNode, ReadonlySet<string>>();
+
+/**
+ * The variables a document's complexity can depend on: those in the arguments of fields whose
+ * complexity is a function of their arguments (connections: `first`, `last`) and in `@skip` /
+ * `@include`. Only they go into the memo's key, so a bulk input of 1,000 rows (8,000 values, no
+ * bearing on the cost) neither blocks the memo nor is coerced again for every request.
+ */
+export function variablesThatCount(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+): ReadonlySet<string> {
+  let names = counting.get(document);
+  if (names) return names;
+  const found = new Set<string>();
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      Variable(variable) {
+        found.add(variable.name.value);
+      },
+    });
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const complexity = typeInfo.getFieldDef()?.extensions?.complexity;
+        if (typeof complexity === 'function')
+          for (const argument of node.arguments ?? []) collect(argument);
+      },
+      Directive(node) {
+        if (node.name.value === 'skip' || node.name.value === 'include') collect(node);
+      },
+    }),
+  );
+  names = found;
+  counting.set(document, names);
+  return names;
+}
 
 function measure(
   schema: GraphQLSchema,
@@ -137,7 +182,9 @@ function measure(
   variableValues: Record<string, unknown>,
   context: object,
 ): Measure {
-  const variables = stableJson(variableValues, MEASURE_KEY_VALUES, MEASURE_KEY_CHARS);
+  const counted: Record<string, unknown> = {};
+  for (const name of variablesThatCount(schema, document)) counted[name] = variableValues[name];
+  const variables = stableJson(counted, MEASURE_KEY_VALUES, MEASURE_KEY_CHARS);
   const key = variables === undefined ? undefined : `${operationName ?? ''}\n${variables}`;
   let forDocument = measured.get(document);
   const known = key === undefined ? undefined : forDocument?.get(key);
