@@ -76,7 +76,13 @@ export function startFloorServer(databaseUrl: string, options: FloorOptions): Pr
 async function startServer(args: string[], env: Record<string, string>): Promise<Gateway> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, args, {
+  // LOAD_CPU_PROFILE=<dir>: each gateway process writes a V8 CPU profile there as it stops
+  // (node --cpu-prof; NODE_OPTIONS may not carry it).
+  const profile =
+    process.env.LOAD_CPU_PROFILE && args[0] === 'dist/main.js'
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOAD_CPU_PROFILE}`]
+      : [];
+  const child = spawn(process.execPath, [...profile, ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORT: String(port), ...env },
   });
