@@ -24,6 +24,7 @@ import {
   recordHeartbeats,
   takeStaleLockers,
 } from '../db/queries/worker-heartbeats.js';
+import { warmUpChatParser } from '../domain/chat/parser.js';
 import type { JobRuntime } from './runtime.js';
 import { taskDefinitions } from './task-list.js';
 
@@ -45,6 +46,8 @@ export function createTaskList(runtime: JobRuntime): TaskList {
 
 export async function startWorker(runtime: JobRuntime, databaseUrl: string): Promise<Worker> {
   const { config, log } = runtime;
+  // Before any job: the first chat message would otherwise pay for compiling the date parser.
+  warmUpChatParser();
   const logger = new Logger((scope) => (level, message, meta) => {
     const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
     log[method]({ ...scope, ...meta }, message);
