@@ -6,7 +6,10 @@
  * time, the node process's RSS and peak RSS (VmHWM) and its tree's RSS; then sends SIGTERM and
  * waits for the exit.
  *
- *   npm run build && DATABASE_URL=… npx tsx load/start-cost.ts [--runs 3]
+ *   npm run build && DATABASE_URL=… npx tsx load/start-cost.ts [--runs 3] [--node <path>]
+ *
+ * --node adds a third variant: the build on another Node binary (e.g. Node 22 LTS from
+ * `npm exec --package=node@22 -- node -p process.execPath`).
  *
  * The environment is passed through (DATABASE_URL, JWT_SECRET, NODE_ENV, CACHE_ENABLED, …).
  */
@@ -17,13 +20,18 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../src/free-port.js';
 import { cpuSeconds, rssBytes } from './process-stats.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, node: { type: 'string' } },
+});
 const runs = Number(values.runs);
 if (!existsSync('dist/main.js')) throw new Error('no dist/main.js: run `npm run build` first');
 
-const variants = [
+const variants: { name: string; bin?: string; args: string[] }[] = [
   { name: 'node --import tsx src/main.ts', args: ['--import', 'tsx', 'src/main.ts'] },
   { name: 'node dist/main.js', args: ['dist/main.js'] },
+  ...(values.node
+    ? [{ name: `${values.node} dist/main.js`, bin: values.node, args: ['dist/main.js'] }]
+    : []),
 ];
 
 function statusKb(pid: number, field: string): number {
@@ -40,10 +48,10 @@ interface Sample {
   readonly treeRssMb: number;
 }
 
-async function measure(args: string[]): Promise<Sample> {
+async function measure(args: string[], bin = process.execPath): Promise<Sample> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(bin, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORT: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
@@ -74,7 +82,7 @@ async function measure(args: string[]): Promise<Sample> {
 const results = new Map<string, Sample[]>(variants.map((variant) => [variant.name, []]));
 for (let run = 1; run <= runs; run++) {
   for (const variant of variants) {
-    const sample = await measure(variant.args);
+    const sample = await measure(variant.args, variant.bin);
     results.get(variant.name)?.push(sample);
     console.log(
       `run ${run}  ${variant.name.padEnd(30)}  cpu ${sample.cpuMs.toFixed(0).padStart(5)} ms` +
