@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { post } from '../../load/graphql-client.js';
 import { freePort } from '../../src/free-port.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -123,18 +124,9 @@ describe('npm run build', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
 
-      const gql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
-        const response = await fetch(`${base}/graphql`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify({ query, variables }),
-        });
-        expect(response.status).toBe(200);
-        return response.json();
-      };
+      // biome-ignore lint/suspicious/noExplicitAny: answers are untyped JSON, as a client sees them
+      const gql = (query: string, variables?: object, token?: string): Promise<any> =>
+        post(base, query, variables, token);
       const signUp = await gql(
         'mutation($input: SignUpInput!) { signUp(input: $input) { token user { email } } }',
         { input: { email, name: 'Compiled', password: 'password123' } },
