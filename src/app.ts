@@ -174,6 +174,7 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
       authenticate,
       invalidation,
       outbox,
+      events: infra.events,
       ...(cache ? { entities: cache.entities } : {}),
       onQuery: () => metrics.sqlStatements.inc(),
       onStatement,
@@ -198,7 +199,7 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
             ? graphiqlAssetRoutes(options.graphiqlAssets)
             : {}),
           'POST /webhooks/chat': createChatWebhook({
-            uow: () => createUnitOfWork(routeDb, { invalidation, outbox }),
+            uow: () => createUnitOfWork(routeDb, { invalidation, outbox, events: infra.events }),
             authenticate,
             ...(limiter ? { rateLimit: { limiter, policies } } : {}),
           }),

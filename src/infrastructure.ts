@@ -20,6 +20,7 @@ import { createPool, type Pool } from './db/client.js';
 import { createPoolPermits, normalizeSql, type PoolPermits } from './db/guarded-sql.js';
 import { createOutboxRelay, type OutboxRelay } from './db/outbox-relay.js';
 import { queueStats } from './db/queries/job-queue.js';
+import { createEventBus, type EventBus } from './events/bus.js';
 import type { Logger } from './logger.js';
 import { atMostEvery, createMetrics, type Metrics } from './metrics.js';
 
@@ -41,6 +42,8 @@ export interface Infrastructure {
   readonly sharedPrefix: string;
   /** Moves queued jobs into graphile-worker; idle until its start(). */
   readonly outbox: OutboxRelay;
+  /** Committed writes' events for live subscribers, across instances through Redis. */
+  readonly events: EventBus;
   /** Stops the relay, then closes the pool, the cache's channel and Redis. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -86,11 +89,18 @@ export async function openInfrastructure(
     : undefined;
   const sharedPrefix = cache?.namespace ?? (await cacheNamespace(pool, config.cache.namespace));
   const outbox = createOutboxRelay(pool, config.worker.pollIntervalMs, log);
+  const events = createEventBus({
+    redis,
+    prefix: sharedPrefix,
+    log,
+    onLocalOnly: () => metrics.eventsLocalOnly.inc(),
+  });
 
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
       await outbox.stop();
+      await events.close();
       await pool.end({ timeout: 5 });
       await cache?.versions.stop();
       if (redis?.isOpen) await redis.close().catch(() => redis.destroy());
@@ -110,6 +120,7 @@ export async function openInfrastructure(
     invalidation: createInvalidation(cache),
     sharedPrefix,
     outbox,
+    events,
     close,
   };
 }

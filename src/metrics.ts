@@ -19,6 +19,9 @@ export interface Metrics {
   readonly cache: CacheMetrics;
   readonly jobs: JobMetrics;
   readonly rateLimit: RateLimitMetrics;
+  /** Events delivered to this process only, Redis being unreachable. */
+  readonly eventsLocalOnly: Counter;
+
   readonly httpDuration: Histogram<'route'>;
   readonly sqlDuration: Histogram;
   /** How long statements waited when no pool permit was free; outcome ok or timeout. */
@@ -254,6 +257,11 @@ export function createMetrics(
     }),
     cache: createCacheMetrics(registry),
     jobs: createJobMetrics(registry, queueStats),
+    eventsLocalOnly: new Counter({
+      name: 'events_local_only_total',
+      help: 'Events delivered to this process only, Redis being unreachable',
+      registers: [registry],
+    }),
     rateLimit: {
       decisions: new Counter({
         name: 'rate_limit_decisions_total',

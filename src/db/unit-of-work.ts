@@ -5,6 +5,7 @@
  * changes, so the response cache can invalidate just what they changed (`afterMutation` in
  * graphql/response-cache.ts).
  */
+import type { DomainEvent } from '../domain/events.js';
 import { type Changes, collectChanges, type UnitOfWork } from '../domain/unit-of-work.js';
 import type { Executor, RequestDb } from './client.js';
 
@@ -20,6 +21,8 @@ export interface AfterCommit {
     userDataChanged(userId: number): Promise<void>;
   };
   readonly outbox: { nudge(): void };
+  /** Where live subscribers hear committed writes (events/bus.ts); none: nobody listens. */
+  readonly events?: { publish(event: DomainEvent): void } | undefined;
 }
 
 export function createUnitOfWork(db: RequestDb, deps: AfterCommit): CountedUnitOfWork {
@@ -28,6 +31,8 @@ export function createUnitOfWork(db: RequestDb, deps: AfterCommit): CountedUnitO
     if (changes.jobs) deps.outbox.nudge();
     await deps.invalidation.evictEntities(changes.entities);
     for (const user of changes.users) await deps.invalidation.userDataChanged(user);
+    // After the invalidation: a subscriber that reads on an event reads fresh answers.
+    for (const event of changes.events) deps.events?.publish(event);
   }
   async function run<T>(
     work: (db: Executor, changed: ReturnType<typeof collectChanges>['changed']) => Promise<T>,

@@ -11,6 +11,8 @@
  * them against a mutation's root fields to know that every field reported what it changed.
  */
 
+import type { DomainEvent } from './events.js';
+
 /** Entities with a cached copy: a write that changes one reports it. */
 export type ChangedEntity = readonly ['user' | 'category' | 'keywords', number];
 
@@ -21,6 +23,8 @@ export interface Changed {
   /** Jobs were queued in the outbox: the relay is woken after commit. */
   jobs(): void;
   entity(entity: ChangedEntity): void;
+  /** An event for live subscribers, published once the writes have committed. */
+  event(event: DomainEvent): void;
 }
 
 export interface UnitOfWork<Tx> {
@@ -37,10 +41,11 @@ export interface Changes {
   readonly users: Set<number>;
   jobs: boolean;
   readonly entities: ChangedEntity[];
+  readonly events: DomainEvent[];
 }
 
 export function collectChanges(): { changes: Changes; changed: Changed } {
-  const changes: Changes = { users: new Set(), jobs: false, entities: [] };
+  const changes: Changes = { users: new Set(), jobs: false, entities: [], events: [] };
   return {
     changes,
     changed: {
@@ -49,6 +54,7 @@ export function collectChanges(): { changes: Changes; changed: Changed } {
         changes.jobs = true;
       },
       entity: (entity) => changes.entities.push(entity),
+      event: (event) => changes.events.push(event),
     },
   };
 }

@@ -68,3 +68,4 @@ builder.addScalarType('JSON', JSONScalar);
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

@@ -11,11 +11,12 @@ import type { Invalidation } from '../cache/create-cache.js';
 import type { EntityCache } from '../cache/entities.js';
 import type { Config } from '../config.js';
 import { createLazyDb, type Pool, type RequestDb } from '../db/client.js';
-import { createGuard, type PoolPermits } from '../db/guarded-sql.js';
+import { createGuard, type GuardedSql, type PoolPermits } from '../db/guarded-sql.js';
 import type { OutboxRelay } from '../db/outbox-relay.js';
 import type { SqlRunner } from '../db/statement.js';
 import { type CountedUnitOfWork, createUnitOfWork } from '../db/unit-of-work.js';
 import { Deadline } from '../deadline.js';
+import type { EventBus } from '../events/bus.js';
 import { createLoaders, type Loaders } from '../loaders/create-loaders.js';
 import { type AuthLimits, createAuthLimits, noAuthLimits } from '../rate-limit/auth-limits.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
@@ -48,6 +49,10 @@ export interface Context extends YogaInitialContext {
   readonly deadline: Deadline;
   /** Where this request's commands write, and what applies their changes after commit. */
   readonly uow: CountedUnitOfWork;
+  /** Live subscriptions listen here. */
+  readonly events: EventBus;
+  /** Reads for live subscriptions: fresh rows, no request deadline. */
+  live(): { readonly sql: SqlRunner; readonly db: RequestDb };
 }
 
 export interface ContextDeps {
@@ -60,6 +65,8 @@ export interface ContextDeps {
   /** What a command's unit of work applies after commit: cache invalidation, the outbox's relay. */
   readonly invalidation: Invalidation;
   readonly outbox: Pick<OutboxRelay, 'nudge'>;
+  /** Live subscriptions: commands publish committed writes, subscriptions listen. */
+  readonly events: EventBus;
   /** Called for every statement, for metrics. */
   readonly onQuery?: (query: string) => void;
   /** Called when a statement ends, with its duration (metrics, slow-SQL log). */
@@ -93,6 +100,7 @@ export function createContextFactory(deps: ContextDeps) {
       deps.config.trustProxy,
     );
     const db = createLazyDb(() => sql.client);
+    let live: GuardedSql | undefined;
     return {
       viewer,
       sql,
@@ -110,6 +118,16 @@ export function createContextFactory(deps: ContextDeps) {
         : noAuthLimits,
       deadline,
       uow: createUnitOfWork(db, deps),
+      events: deps.events,
+      live: () => {
+        // A subscription outlives the request's deadline: its reads take pool permits like any
+        // statement, but no deadline, and no loader caches (each event reads the row anew).
+        live ??= createGuard(deps.pool, {
+          permits: deps.permits,
+          ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
+        });
+        return { sql: live, db: createLazyDb(() => (live as GuardedSql).client) };
+      },
     };
   };
 }

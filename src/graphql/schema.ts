@@ -14,6 +14,7 @@ import './types/job-state.js';
 import './types/job.js';
 import './types/export-format.js';
 import './types/export.js';
+import './types/expense-change.js';
 import './types/settings.js';
 import './types/rate-limit.js';
 

@@ -8,6 +8,7 @@
  * is offered to the direct path (graphql-post.ts) first; what it declines, and every other
  * request, yoga serves.
  */
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { rawJsonProblem } from '../graphql/variables-guard.js';
@@ -116,6 +117,28 @@ function toHeaders(req: IncomingMessage): Headers {
   return headers;
 }
 
+/** Writes a streamed body chunk by chunk, minding backpressure; a client that leaves cancels it. */
+async function streamTo(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader();
+  const cancel = () => {
+    reader.cancel().catch(() => {});
+  };
+  res.once('close', cancel);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (res.destroyed) return;
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    res.off('close', cancel);
+  }
+}
+
 async function forward(
   options: NodeHandlerOptions,
   req: IncomingMessage,
@@ -134,6 +157,12 @@ async function forward(
     headers[name] = value;
   });
   res.writeHead(response.status, headers);
+  if (response.body && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    // A subscription's stream, event by event; a client that leaves cancels it (yoga then ends
+    // the subscription).
+    await streamTo(response.body, res);
+    return;
+  }
   res.end(Buffer.from(await response.arrayBuffer()));
 }
 

@@ -79,6 +79,10 @@ export function defineTask<T extends TaskName>(
           rawPayload && typeof rawPayload === 'object' && 'jobRecordId' in rawPayload
             ? Number((rawPayload as { jobRecordId: unknown }).jobRecordId) || undefined
             : undefined;
+        // Each committed change of the record, for its live subscribers (Job, Export).
+        const changedRecord = () => {
+          if (recordId) runtime.events.publish({ type: 'job', jobId: recordId });
+        };
         const finish = (outcome: 'succeeded' | 'failed' | 'retried') => {
           metrics.jobs.runs.inc({ task: identifier, outcome });
           metrics.jobs.runTime.observe({ task: identifier }, (performance.now() - started) / 1000);
@@ -90,6 +94,7 @@ export function defineTask<T extends TaskName>(
             finish('succeeded');
             return;
           }
+          changedRecord();
           const result = await withSpan(
             `job ${identifier}`,
             {
@@ -100,11 +105,15 @@ export function defineTask<T extends TaskName>(
               run(parsed.data as Payload<T>, {
                 runtime,
                 helpers,
-                progress: (done, total) =>
-                  recordId ? setJobProgress(runtime.db, recordId, done, total) : Promise.resolve(),
+                progress: async (done, total) => {
+                  if (!recordId) return;
+                  await setJobProgress(runtime.db, recordId, done, total);
+                  changedRecord();
+                },
               }),
           );
           if (recordId) await markJobSucceeded(runtime.db, recordId, result);
+          changedRecord();
           finish('succeeded');
         } catch (error) {
           const permanent = error instanceof PermanentJobError;
@@ -114,7 +123,8 @@ export function defineTask<T extends TaskName>(
             `${identifier} failed${final ? ' for good' : ', will retry'}: ${message}`,
           );
           if (recordId) {
-            await markJobFailed(runtime.db, recordId, recordedMessage(error), final).catch(
+            await markJobFailed(runtime.db, recordId, recordedMessage(error), final).then(
+              changedRecord,
               () => {},
             );
           }

@@ -12,6 +12,7 @@ import { poolRunner } from '../db/guarded-sql.js';
 import type { OutboxRelay } from '../db/outbox-relay.js';
 import type { SqlRunner } from '../db/statement.js';
 import { type CountedUnitOfWork, createUnitOfWork } from '../db/unit-of-work.js';
+import type { EventBus } from '../events/bus.js';
 import { type Infrastructure, openInfrastructure } from '../infrastructure.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -27,6 +28,8 @@ export interface JobRuntime {
   readonly entities: EntityCache | undefined;
   /** This process's job outbox relay: nudge it after a write that queued jobs through it. */
   readonly outbox: Pick<OutboxRelay, 'nudge'>;
+  /** Where live subscribers hear committed writes (a job's transitions, its expenses). */
+  readonly events: EventBus;
   /** A unit of work for a domain command run by a task. */
   uow(): CountedUnitOfWork;
 }
@@ -35,7 +38,7 @@ export interface JobRuntime {
 export function createJobRuntime(infra: Infrastructure): JobRuntime {
   const counted = () => infra.metrics.sqlStatements.inc();
   const db = createDb(infra.pool, { onQuery: counted });
-  const { invalidation, outbox } = infra;
+  const { invalidation, outbox, events } = infra;
   return {
     config: infra.config,
     db,
@@ -45,7 +48,8 @@ export function createJobRuntime(infra: Infrastructure): JobRuntime {
     invalidation,
     entities: infra.cache?.entities,
     outbox,
-    uow: () => createUnitOfWork(db, { invalidation, outbox }),
+    events,
+    uow: () => createUnitOfWork(db, { invalidation, outbox, events }),
   };
 }
 

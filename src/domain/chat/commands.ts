@@ -86,6 +86,7 @@ export async function expenseFromMessage(
     await setJobResult(tx, job.jobRecordId, { expenseDbId: expense.id });
     changed.user(job.userId);
     changed.jobs();
+    changed.event({ type: 'expense', userId: job.userId, kind: 'CREATED', expenseId: expense.id });
     return expense.id;
   });
 }

@@ -101,6 +101,9 @@ async function createAll(
       changed.user(viewer.id);
       changed.jobs();
     }
+    for (const row of inserted) {
+      changed.event({ type: 'expense', userId: viewer.id, kind: 'CREATED', expenseId: row.id });
+    }
     return inserted;
   });
   if (created.length === 0) throw notFound('User');
@@ -161,6 +164,7 @@ export async function updateExpense(
     await expensesChanged(tx, viewer.id, days, deps.rollupDebounceMs);
     changed.user(viewer.id);
     changed.jobs();
+    changed.event({ type: 'expense', userId: viewer.id, kind: 'UPDATED', expenseId: id });
     return updated.row;
   });
   if (!expense) throw notFound('Expense');
@@ -180,6 +184,7 @@ export async function deleteExpense(
     await expensesChanged(tx, viewer.id, [row.expenseDate], deps.rollupDebounceMs);
     changed.user(viewer.id);
     changed.jobs();
+    changed.event({ type: 'expense', userId: viewer.id, kind: 'DELETED', expenseId: id });
     return row;
   });
   if (!deleted) throw notFound('Expense');

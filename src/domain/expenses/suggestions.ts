@@ -42,6 +42,7 @@ export async function suggestExpenseCategory(
       changed.jobs();
     }
     changed.user(expense.userId);
+    changed.event({ type: 'expense', userId: expense.userId, kind: 'UPDATED', expenseId });
   });
   return { categoryId };
 }

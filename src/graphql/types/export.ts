@@ -1,9 +1,17 @@
-import { countExportsByUser, pageExportsByUser } from '../../db/queries/exports.js';
+import {
+  countExportsByUser,
+  findExportsByIds,
+  pageExportsByUser,
+} from '../../db/queries/exports.js';
+import { findJobsByIds } from '../../db/queries/jobs.js';
+import { notFound } from '../../domain/errors.js';
+import { jobTopic } from '../../domain/events.js';
 import { requestExport } from '../../domain/exports/commands.js';
-import { encodeGlobalId } from '../../domain/ids.js';
+import { encodeGlobalId, requireId } from '../../domain/ids.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
 import { countedConnection } from '../connections.js';
+import { recordStream } from '../live.js';
 import {
   beyondCursorWindow,
   buildConnection,
@@ -90,6 +98,41 @@ const RequestExportInput = builder.inputType('RequestExportInput', {
     to: t.field({ type: 'Date' }),
   }),
 });
+
+const FINAL_STATES = new Set(['SUCCEEDED', 'FAILED']);
+
+builder.subscriptionField('exportUpdated', (t) =>
+  t.field({
+    type: ExportRef,
+    description:
+      "An export of the viewer's: its current state, then each change; completes after SUCCEEDED or FAILED.",
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: async (_root, { id }, ctx) => {
+      const viewer = requireViewer(ctx);
+      const exportId = requireId(id, 'Export', 'id');
+      const read = async () => {
+        const live = ctx.live().db;
+        const [row] = await findExportsByIds(live, [exportId]);
+        if (!row || row.userId !== viewer.id || row.jobId === null) return undefined;
+        const [job] = await findJobsByIds(live, [row.jobId]);
+        if (!job) return undefined;
+        // The Export's fields read its job through the request's loader: give it this one.
+        ctx.loaders.jobById.clear(job.id).prime(job.id, job);
+        return { row, state: job.state };
+      };
+      // An export's state is its job's: the stream follows the job's record.
+      const first = await read();
+      if (!first) throw notFound('Export');
+      return recordStream(ctx, {
+        topic: jobTopic(first.row.jobId as number),
+        read,
+        final: ({ state }) => FINAL_STATES.has(state),
+        missing: () => notFound('Export'),
+      });
+    },
+    resolve: ({ row }) => row,
+  }),
+);
 
 builder.mutationField('requestExport', (t) =>
   t.field({

@@ -1,7 +1,11 @@
+import { findJobsByIds } from '../../db/queries/jobs.js';
 import { submitChatMessage } from '../../domain/chat/commands.js';
+import { notFound } from '../../domain/errors.js';
+import { jobTopic } from '../../domain/events.js';
 import { requireId } from '../../domain/ids.js';
 import { loadReadable, requireViewer } from '../access.js';
 import { builder } from '../builder.js';
+import { recordStream } from '../live.js';
 import { JobRef } from '../refs.js';
 import { JobStateEnum } from './job-state.js';
 
@@ -48,6 +52,31 @@ builder.queryField('job', (t) =>
       const row = await ctx.loaders.jobById.load(requireId(id, 'Job', 'id'));
       return row && row.userId === viewer.id ? row : null;
     },
+  }),
+);
+
+const FINAL_STATES = new Set(['SUCCEEDED', 'FAILED']);
+
+builder.subscriptionField('jobUpdated', (t) =>
+  t.field({
+    type: JobRef,
+    description:
+      "A job of the viewer's: its current state, then each change; completes after SUCCEEDED or FAILED.",
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, { id }, ctx) => {
+      const viewer = requireViewer(ctx);
+      const jobId = requireId(id, 'Job', 'id');
+      return recordStream(ctx, {
+        topic: jobTopic(jobId),
+        read: async () => {
+          const [row] = await findJobsByIds(ctx.live().db, [jobId]);
+          return row && row.userId === viewer.id ? row : undefined;
+        },
+        final: (row) => FINAL_STATES.has(row.state),
+        missing: () => notFound('Job'),
+      });
+    },
+    resolve: (row) => row,
   }),
 );
 

@@ -1,0 +1,152 @@
+/**
+ * The event bus live subscriptions listen on: committed writes publish (domain/events.ts), and
+ * every instance hears every other's through Redis pub/sub (one extra connection per process,
+ * subscribed to the topics its subscribers want), or, without Redis, in-process. When Redis is
+ * unreachable an event is delivered to this process's subscribers only, and counted.
+ */
+import type { RedisClientType } from '@redis/client';
+import { type DomainEvent, topicOf } from '../domain/events.js';
+import type { Logger } from '../logger.js';
+
+export interface EventBus {
+  /** Publishes an event of a committed write (never throws, never waits). */
+  publish(event: DomainEvent): void;
+  /**
+   * Listens on a topic; resolves once listening has begun (the Redis SUBSCRIBE acknowledged), so
+   * state read after it cannot miss an event. `return()` stops listening.
+   */
+  subscribe(topic: string): Promise<AsyncIterableIterator<DomainEvent>>;
+  close(): Promise<void>;
+}
+
+export interface EventBusOptions {
+  /** Connected (or connecting) Redis; undefined: in-process only. */
+  readonly redis: RedisClientType | undefined;
+  /** Channels are `<prefix>:events:<topic>`, shared by the instances of a deployment. */
+  readonly prefix: string;
+  readonly log: Logger;
+  /** Counts events delivered to this process only because Redis could not take them. */
+  readonly onLocalOnly?: () => void;
+}
+
+type Listener = (event: DomainEvent) => void;
+
+export function createEventBus(options: EventBusOptions): EventBus {
+  const { redis, log } = options;
+  const channelPrefix = `${options.prefix}:events:`;
+  const listeners = new Map<string, Set<Listener>>();
+  const deliver = (topic: string, event: DomainEvent) => {
+    for (const listener of listeners.get(topic) ?? []) listener(event);
+  };
+
+  let subscriber: RedisClientType | undefined;
+  let connecting: Promise<RedisClientType | undefined> | undefined;
+  const subscriberClient = () => {
+    if (!redis) return Promise.resolve(undefined);
+    connecting ??= (async () => {
+      const client = redis.duplicate();
+      client.on('error', (error: Error) =>
+        log.warn({ err: error.message }, 'event subscriber redis error'),
+      );
+      try {
+        await client.connect();
+        subscriber = client as RedisClientType;
+        return subscriber;
+      } catch (error) {
+        log.warn({ err: (error as Error).message }, 'event subscriber unavailable');
+        connecting = undefined;
+        return undefined;
+      }
+    })();
+    return connecting;
+  };
+  const onMessage = (message: string, channel: string) => {
+    try {
+      deliver(channel.slice(channelPrefix.length), JSON.parse(message) as DomainEvent);
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'unreadable event message');
+    }
+  };
+
+  const listen = async (topic: string, listener: Listener) => {
+    let set = listeners.get(topic);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      listeners.set(topic, set);
+    }
+    set.add(listener);
+    if (!first) return;
+    const client = await subscriberClient();
+    await client?.subscribe(`${channelPrefix}${topic}`, onMessage).catch((error: Error) => {
+      log.warn({ err: error.message, topic }, 'event subscribe failed: local events only');
+    });
+  };
+  const unlisten = (topic: string, listener: Listener) => {
+    const set = listeners.get(topic);
+    if (!set) return;
+    set.delete(listener);
+    if (set.size > 0) return;
+    listeners.delete(topic);
+    if (subscriber?.isReady) {
+      subscriber.unsubscribe(`${channelPrefix}${topic}`).catch(() => {});
+    }
+  };
+
+  return {
+    publish(event) {
+      const topic = topicOf(event);
+      const localOnly = () => {
+        options.onLocalOnly?.();
+        deliver(topic, event);
+      };
+      if (!redis) {
+        deliver(topic, event);
+        return;
+      }
+      if (!redis.isReady) {
+        localOnly();
+        return;
+      }
+      redis.publish(`${channelPrefix}${topic}`, JSON.stringify(event)).catch(localOnly);
+    },
+    async subscribe(topic) {
+      const queue: DomainEvent[] = [];
+      let wake: (() => void) | undefined;
+      let done = false;
+      const listener: Listener = (event) => {
+        queue.push(event);
+        wake?.();
+      };
+      await listen(topic, listener);
+      const iterator: AsyncIterableIterator<DomainEvent> = {
+        async next() {
+          while (!done && queue.length === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+          }
+          const value = queue.shift();
+          return done || value === undefined
+            ? { done: true, value: undefined }
+            : { done: false, value };
+        },
+        async return() {
+          done = true;
+          wake?.();
+          unlisten(topic, listener);
+          return { done: true, value: undefined };
+        },
+        [Symbol.asyncIterator]() {
+          return iterator;
+        },
+      };
+      return iterator;
+    },
+    async close() {
+      listeners.clear();
+      const client = await connecting;
+      if (client?.isOpen) await client.close().catch(() => client.destroy());
+    },
+  };
+}

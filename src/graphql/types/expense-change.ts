@@ -1,0 +1,64 @@
+/**
+ * Subscription.expenseChanged: the viewer's own expenses as they change, from any instance
+ * (created, updated, re-categorized by a suggestion job, deleted), with the expense as it is now
+ * or the deleted one's id.
+ */
+import { findExpensesByIds } from '../../db/queries/expenses.js';
+import { type ExpenseChangeKind, expensesTopic } from '../../domain/events.js';
+import { encodeGlobalId } from '../../domain/ids.js';
+import { requireViewer } from '../access.js';
+import { builder } from '../builder.js';
+import { eventStream } from '../live.js';
+import { ExpenseRef } from '../refs.js';
+
+interface ExpenseChange {
+  readonly kind: ExpenseChangeKind;
+  readonly expenseId: number;
+  readonly userId: number;
+}
+
+const ExpenseChangeKindEnum = builder.enumType('ExpenseChangeKind', {
+  values: ['CREATED', 'UPDATED', 'DELETED'] as const,
+});
+
+const ExpenseChangeRef = builder.objectRef<ExpenseChange>('ExpenseChange').implement({
+  fields: (t) => ({
+    kind: t.field({ type: ExpenseChangeKindEnum, resolve: (change) => change.kind }),
+    expense: t.field({
+      type: ExpenseRef,
+      nullable: true,
+      description: 'The expense as it is now; null once deleted.',
+      resolve: async (change, _args, ctx) => {
+        if (change.kind === 'DELETED') return null;
+        const [row] = await findExpensesByIds(ctx.live().sql, [change.expenseId]);
+        return row && row.userId === change.userId ? row : null;
+      },
+    }),
+    deletedId: t.id({
+      nullable: true,
+      description: 'The id of a deleted expense.',
+      resolve: (change) =>
+        change.kind === 'DELETED' ? encodeGlobalId('Expense', change.expenseId) : null,
+    }),
+  }),
+});
+
+builder.subscriptionField('expenseChanged', (t) =>
+  t.field({
+    type: ExpenseChangeRef,
+    description: "The viewer's own expenses as they change, on any instance.",
+    subscribe: async (_root, _args, ctx) => {
+      const viewer = requireViewer(ctx);
+      const events = await eventStream(ctx, expensesTopic(viewer.id));
+      return (async function* () {
+        for await (const event of events) {
+          // The topic is the viewer's own; the check keeps it so whatever reaches it.
+          if (event.type === 'expense' && event.userId === viewer.id) {
+            yield { kind: event.kind, expenseId: event.expenseId, userId: event.userId };
+          }
+        }
+      })();
+    },
+    resolve: (change) => change,
+  }),
+);

@@ -1,0 +1,213 @@
+/**
+ * Live subscriptions over Server-Sent Events (GraphQL over SSE, distinct connections: a POST with
+ * `Accept: text/event-stream`), on two instances sharing Redis, with a real streaming HTTP
+ * client: a write on one instance reaches a subscriber on the other, another user's subscriber
+ * hears nothing, and a chat message's job and an export stream their states in order, then end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Json } from '../helpers/app.js';
+import { type Client, startApp } from '../helpers/cache-app.js';
+import { createTestDatabase } from '../helpers/database.js';
+import { CREATE_EXPENSE } from '../helpers/operations.js';
+
+const REDIS = { REDIS_URL: 'redis://127.0.0.1:6379', CACHE_REDIS_TIMEOUT_MS: '5000' };
+
+let drop: () => Promise<void>;
+let a: Client;
+let b: Client;
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  // The worker runs on instance A; subscribers listen on B.
+  a = await startApp(db.url, { ...REDIS, WORKER_ENABLED: 'true', WORKER_POLL_INTERVAL_MS: '50' });
+  b = await startApp(db.url, REDIS);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([a?.app.stop(), b?.app.stop()]);
+  await drop?.();
+});
+
+interface Stream {
+  /** The next `next` payload, or undefined when the stream completed. */
+  next(): Promise<Json | undefined>;
+  close(): void;
+}
+
+/** Subscribes over SSE as graphql-sse's distinct-connections client does. */
+async function subscribe(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string,
+): Promise<Stream> {
+  const abort = new AbortController();
+  const response = await client.http.fetch('/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify({ query, variables }),
+    signal: abort.signal,
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const pending: (Json | undefined)[] = [];
+  let ended = false;
+  const fill = async () => {
+    while (pending.length === 0 && !ended) {
+      const separator = buffer.indexOf('\n\n');
+      if (separator >= 0) {
+        const message = buffer.slice(0, separator);
+        buffer = buffer.slice(separator + 2);
+        const event = /^event: (.*)$/m.exec(message)?.[1];
+        const data = message
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).trimStart())
+          .join('\n');
+        if (event === 'next') pending.push(JSON.parse(data));
+        else if (event === 'complete') {
+          ended = true;
+          pending.push(undefined);
+        }
+        continue;
+      }
+      const chunk = await reader.read();
+      if (chunk.done) {
+        ended = true;
+        pending.push(undefined);
+      } else buffer += decoder.decode(chunk.value, { stream: true });
+    }
+  };
+  return {
+    async next() {
+      await fill();
+      return pending.shift();
+    },
+    close: () => abort.abort(),
+  };
+}
+
+async function signUp(client: Client, email: string): Promise<string> {
+  const { body } = await client.gql('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+    i: { email, name: 'Live', password: 'password123' },
+  });
+  return body.data.signUp.token;
+}
+
+const EXPENSE_CHANGED = `subscription {
+  expenseChanged { kind deletedId expense { id description amount } }
+}`;
+
+describe('subscriptions over SSE', () => {
+  it("a write on one instance reaches the writer's subscriber on the other, and no one else's", async () => {
+    const ann = await signUp(a, 'live-ann@example.com');
+    const bob = await signUp(a, 'live-bob@example.com');
+    const annStream = await subscribe(b, EXPENSE_CHANGED, {}, ann);
+    const bobStream = await subscribe(a, EXPENSE_CHANGED, {}, bob);
+
+    const created = await a.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '4.20', description: 'live coffee', categoryId: null } },
+      ann,
+    );
+    const id = created.body.data.createExpense.expense.id;
+    expect(await annStream.next()).toEqual({
+      data: {
+        expenseChanged: {
+          kind: 'CREATED',
+          deletedId: null,
+          expense: { id, description: 'live coffee', amount: '4.20' },
+        },
+      },
+    });
+
+    // Bob's own write is the first thing his stream hears: Ann's never reached it.
+    const bobs = await b.gql(
+      CREATE_EXPENSE,
+      { input: { amount: '1.00', description: 'bob tea', categoryId: null } },
+      bob,
+    );
+    const bobEvent = await bobStream.next();
+    expect(bobEvent?.data.expenseChanged.expense.id).toBe(bobs.body.data.createExpense.expense.id);
+
+    await a.gql(
+      'mutation($id: ID!) { deleteExpense(input: { id: $id }) { deletedId } }',
+      { id },
+      ann,
+    );
+    // Events in commit order; a suggestion job may update it before the delete.
+    let event = await annStream.next();
+    while (event?.data.expenseChanged.kind === 'UPDATED') event = await annStream.next();
+    expect(event?.data.expenseChanged).toEqual({ kind: 'DELETED', deletedId: id, expense: null });
+    annStream.close();
+    bobStream.close();
+  }, 60_000);
+
+  it("a chat message's job streams its states in order from any instance, then the stream ends", async () => {
+    const token = await signUp(b, 'live-chat@example.com');
+    const submitted = await b.gql(
+      'mutation { submitChatMessage(input: { text: "lunch 12.50 yesterday" }) { job { id } } }',
+      {},
+      token,
+    );
+    const jobId = submitted.body.data.submitChatMessage.job.id;
+    const stream = await subscribe(
+      b,
+      'subscription($id: ID!) { jobUpdated(id: $id) { id state attempts result } }',
+      { id: jobId },
+      token,
+    );
+    const states: string[] = [];
+    let last: Json;
+    for (let payload = await stream.next(); payload; payload = await stream.next()) {
+      last = payload.data.jobUpdated;
+      states.push(last.state);
+    }
+    const order = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
+    expect(states.at(-1)).toBe('SUCCEEDED');
+    expect(states.map((s) => order.indexOf(s))).toEqual(
+      [...states.map((s) => order.indexOf(s))].sort((x, y) => x - y),
+    );
+    expect(last.result.expenseId).toEqual(expect.any(String));
+  }, 60_000);
+
+  it('an export streams to SUCCEEDED with its rows; another user may not follow it', async () => {
+    const token = await signUp(a, 'live-export@example.com');
+    await a.gql(CREATE_EXPENSE, { input: { amount: '2.00', description: 'one' } }, token);
+    const requested = await a.gql(
+      'mutation { requestExport(input: { format: CSV }) { export { id } } }',
+      {},
+      token,
+    );
+    const exportId = requested.body.data.requestExport.export.id;
+    const stream = await subscribe(
+      b,
+      'subscription($id: ID!) { exportUpdated(id: $id) { id state rowCount } }',
+      { id: exportId },
+      token,
+    );
+    let last: Json;
+    for (let payload = await stream.next(); payload; payload = await stream.next()) {
+      last = payload.data.exportUpdated;
+    }
+    expect(last).toEqual({ id: exportId, state: 'SUCCEEDED', rowCount: 1 });
+
+    const stranger = await signUp(a, 'live-stranger@example.com');
+    const refused = await subscribe(
+      b,
+      'subscription($id: ID!) { exportUpdated(id: $id) { id } }',
+      { id: exportId },
+      stranger,
+    );
+    const answer = await refused.next();
+    expect(answer?.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(answer?.data ?? null).toBeNull();
+    refused.close();
+  }, 60_000);
+});
