@@ -247,6 +247,8 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
   });
   const beginShutdown = () => {
     shuttingDown = true;
+    // Open subscription streams complete now, so the drain does not wait out their clients.
+    infra.events.endAll();
   };
   return { yoga, handle, beginShutdown };
 }

@@ -128,6 +128,12 @@ export interface Config {
     /** `MAX_DIRECTIVES`: directives in one document. @default 50 */
     readonly maxDirectives: number;
   };
+  readonly subscriptions: {
+    /** `SUBSCRIPTIONS_PER_USER`: live streams one user may hold open on a process. @default 20 */
+    readonly perUser: number;
+    /** `SUBSCRIPTIONS_PER_PROCESS`: live streams one process holds open at most. @default 10000 */
+    readonly perProcess: number;
+  };
   /** `GRAPHIQL`: serve GraphiQL to browsers. @default true (false when NODE_ENV=production) */
   readonly graphiql: boolean;
   /**
@@ -375,6 +381,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     graphiql: bool(env, 'GRAPHIQL', nodeEnv !== 'production'),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    subscriptions: {
+      perUser: int(env, 'SUBSCRIPTIONS_PER_USER', 20, 1),
+      perProcess: int(env, 'SUBSCRIPTIONS_PER_PROCESS', 10_000, 1),
+    },
     introspection: bool(env, 'INTROSPECTION', nodeEnv !== 'production'),
     cache: {
       enabled: bool(env, 'CACHE_ENABLED', true),

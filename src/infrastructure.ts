@@ -94,6 +94,8 @@ export async function openInfrastructure(
     prefix: sharedPrefix,
     log,
     onLocalOnly: () => metrics.eventsLocalOnly.inc(),
+    limits: config.subscriptions,
+    metrics: { open: metrics.subscriptionsOpen, delivered: metrics.subscriptionEvents },
   });
 
   let closed: Promise<void> | undefined;

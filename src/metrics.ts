@@ -21,6 +21,9 @@ export interface Metrics {
   readonly rateLimit: RateLimitMetrics;
   /** Events delivered to this process only, Redis being unreachable. */
   readonly eventsLocalOnly: Counter;
+  /** Live subscription streams open on this process, and events delivered to them. */
+  readonly subscriptionsOpen: Gauge;
+  readonly subscriptionEvents: Counter;
 
   readonly httpDuration: Histogram<'route'>;
   readonly sqlDuration: Histogram;
@@ -260,6 +263,16 @@ export function createMetrics(
     eventsLocalOnly: new Counter({
       name: 'events_local_only_total',
       help: 'Events delivered to this process only, Redis being unreachable',
+      registers: [registry],
+    }),
+    subscriptionsOpen: new Gauge({
+      name: 'graphql_subscriptions_open',
+      help: 'Live subscription streams open on this process',
+      registers: [registry],
+    }),
+    subscriptionEvents: new Counter({
+      name: 'graphql_subscription_events_total',
+      help: 'Events delivered to live subscription streams',
       registers: [registry],
     }),
     rateLimit: {

@@ -5,6 +5,7 @@
  * unreachable an event is delivered to this process's subscribers only, and counted.
  */
 import type { RedisClientType } from '@redis/client';
+import { rateLimited } from '../domain/errors.js';
 import { type DomainEvent, topicOf } from '../domain/events.js';
 import type { Logger } from '../logger.js';
 
@@ -12,11 +13,24 @@ export interface EventBus {
   /** Publishes an event of a committed write (never throws, never waits). */
   publish(event: DomainEvent): void;
   /**
-   * Listens on a topic; resolves once listening has begun (the Redis SUBSCRIBE acknowledged), so
-   * state read after it cannot miss an event. `return()` stops listening.
+   * Listens on a topic for `owner` (a user id); resolves once listening has begun (the Redis
+   * SUBSCRIBE acknowledged), so state read after it cannot miss an event. `return()` stops
+   * listening. Refuses (RATE_LIMITED) past the per-user or per-process limit of open streams.
    */
-  subscribe(topic: string): Promise<AsyncIterableIterator<DomainEvent>>;
+  subscribe(topic: string, owner: number): Promise<AsyncIterableIterator<DomainEvent>>;
+  /** Ends every open stream (shutdown): their subscriptions complete. Later ones end at once. */
+  endAll(): void;
   close(): Promise<void>;
+}
+
+export interface StreamLimits {
+  readonly perUser: number;
+  readonly perProcess: number;
+}
+
+export interface StreamMetrics {
+  readonly open: { inc(): void; dec(): void };
+  readonly delivered: { inc(): void };
 }
 
 export interface EventBusOptions {
@@ -27,6 +41,8 @@ export interface EventBusOptions {
   readonly log: Logger;
   /** Counts events delivered to this process only because Redis could not take them. */
   readonly onLocalOnly?: () => void;
+  readonly limits: StreamLimits;
+  readonly metrics?: StreamMetrics;
 }
 
 type Listener = (event: DomainEvent) => void;
@@ -35,6 +51,18 @@ export function createEventBus(options: EventBusOptions): EventBus {
   const { redis, log } = options;
   const channelPrefix = `${options.prefix}:events:`;
   const listeners = new Map<string, Set<Listener>>();
+  /** Open streams (each its end), and how many each user has. */
+  const open = new Set<() => void>();
+  const perOwner = new Map<number, number>();
+  let ended = false;
+  const finished = async (): Promise<AsyncIterableIterator<DomainEvent>> => {
+    const none: AsyncIterableIterator<DomainEvent> = {
+      next: async () => ({ done: true, value: undefined }),
+      return: async () => ({ done: true, value: undefined }),
+      [Symbol.asyncIterator]: () => none,
+    };
+    return none;
+  };
   const deliver = (topic: string, event: DomainEvent) => {
     for (const listener of listeners.get(topic) ?? []) listener(event);
   };
@@ -110,14 +138,39 @@ export function createEventBus(options: EventBusOptions): EventBus {
       }
       redis.publish(`${channelPrefix}${topic}`, JSON.stringify(event)).catch(localOnly);
     },
-    async subscribe(topic) {
+    async subscribe(topic, owner) {
+      if (ended) return finished();
+      const mine = perOwner.get(owner) ?? 0;
+      if (mine >= options.limits.perUser || open.size >= options.limits.perProcess) {
+        throw rateLimited(
+          mine >= options.limits.perUser
+            ? `At most ${options.limits.perUser} open subscriptions per user`
+            : 'This server has as many open subscriptions as it takes; try another or later',
+          {},
+        );
+      }
       const queue: DomainEvent[] = [];
       let wake: (() => void) | undefined;
       let done = false;
       const listener: Listener = (event) => {
         queue.push(event);
+        options.metrics?.delivered.inc();
         wake?.();
       };
+      const end = () => {
+        if (done) return;
+        done = true;
+        wake?.();
+        unlisten(topic, listener);
+        open.delete(end);
+        const left = (perOwner.get(owner) ?? 1) - 1;
+        if (left > 0) perOwner.set(owner, left);
+        else perOwner.delete(owner);
+        options.metrics?.open.dec();
+      };
+      open.add(end);
+      perOwner.set(owner, mine + 1);
+      options.metrics?.open.inc();
       await listen(topic, listener);
       const iterator: AsyncIterableIterator<DomainEvent> = {
         async next() {
@@ -132,9 +185,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
             : { done: false, value };
         },
         async return() {
-          done = true;
-          wake?.();
-          unlisten(topic, listener);
+          end();
           return { done: true, value: undefined };
         },
         [Symbol.asyncIterator]() {
@@ -143,7 +194,13 @@ export function createEventBus(options: EventBusOptions): EventBus {
       };
       return iterator;
     },
+    endAll() {
+      ended = true;
+      for (const end of [...open]) end();
+    },
     async close() {
+      ended = true;
+      for (const end of [...open]) end();
       listeners.clear();
       const client = await connecting;
       if (client?.isOpen) await client.close().catch(() => client.destroy());

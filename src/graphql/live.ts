@@ -9,6 +9,8 @@ import type { Context } from './context.js';
 
 export interface StreamOptions<T> {
   readonly topic: string;
+  /** The subscriber (a user id), for the per-user limit of open streams. */
+  readonly owner: number;
   /** The record as it is now, or undefined when it is gone (or not the viewer's). */
   read(): Promise<T | undefined>;
   /** Whether nothing can follow this state (the stream ends after sending it). */
@@ -20,51 +22,77 @@ export interface StreamOptions<T> {
 /**
  * Resolves once listening has begun: a subscription field returns this promise, and yoga answers
  * (and a client learns the stream is open) only then, so no write after that is missed.
+ *
+ * Iterators written out rather than async generators: a generator waiting for the next event
+ * cannot be returned (its return() queues behind that wait), so a client that leaves would hold
+ * its stream and its listener until an event came; return() here ends the listening at once.
  */
 export async function recordStream<T>(
   ctx: Context,
   options: StreamOptions<T>,
-): Promise<AsyncGenerator<T>> {
-  const events = await ctx.events.subscribe(options.topic);
-  return states(events, options);
-}
-
-async function* states<T>(
-  events: AsyncIterableIterator<DomainEvent>,
-  options: StreamOptions<T>,
-): AsyncGenerator<T> {
-  try {
-    let state = await options.read();
-    if (state === undefined) throw options.missing();
-    yield state;
-    while (!options.final?.(state)) {
-      const next = await events.next();
-      if (next.done) return;
-      state = await options.read();
-      if (state === undefined) return;
-      yield state;
-    }
-  } finally {
+): Promise<AsyncIterableIterator<T>> {
+  const events = await ctx.events.subscribe(options.topic, options.owner);
+  let started = false;
+  let finished = false;
+  const end = async (): Promise<IteratorResult<T>> => {
+    finished = true;
     await events.return?.();
-  }
+    return { done: true, value: undefined };
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      if (finished) return { done: true, value: undefined };
+      try {
+        if (started) {
+          const event = await events.next();
+          if (event.done) return end();
+        }
+        const state = await options.read();
+        if (state === undefined) {
+          if (!started) throw options.missing();
+          return end();
+        }
+        started = true;
+        // The final state is sent; the next call ends the stream.
+        if (options.final?.(state)) finished = true;
+        if (finished) await events.return?.();
+        return { done: false, value: state };
+      } catch (error) {
+        await end();
+        throw error;
+      }
+    },
+    return: end,
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
-/** Every event of a topic, as it comes, until the client leaves (listening when it resolves). */
-export async function eventStream(
+/**
+ * The events of a topic that `keep` maps to a value (undefined: skipped), as they come, until the
+ * client leaves; listening when it resolves.
+ */
+export async function eventStream<T>(
   ctx: Context,
   topic: string,
-): Promise<AsyncGenerator<DomainEvent>> {
-  return each(await ctx.events.subscribe(topic));
-}
-
-async function* each(events: AsyncIterableIterator<DomainEvent>): AsyncGenerator<DomainEvent> {
-  try {
-    for (;;) {
-      const next = await events.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    await events.return?.();
-  }
+  owner: number,
+  keep: (event: DomainEvent) => T | undefined,
+): Promise<AsyncIterableIterator<T>> {
+  const events = await ctx.events.subscribe(topic, owner);
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      for (;;) {
+        const event = await events.next();
+        if (event.done) return { done: true, value: undefined };
+        const value = keep(event.value);
+        if (value !== undefined) return { done: false, value };
+      }
+    },
+    async return() {
+      await events.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }

@@ -9,6 +9,7 @@ import type { Json } from '../helpers/app.js';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { CREATE_EXPENSE } from '../helpers/operations.js';
+import { eventually } from '../helpers/wait.js';
 
 const REDIS = { REDIS_URL: 'redis://127.0.0.1:6379', CACHE_REDIS_TIMEOUT_MS: '5000' };
 
@@ -209,5 +210,47 @@ describe('subscriptions over SSE', () => {
     expect(answer?.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(answer?.data ?? null).toBeNull();
     refused.close();
+  }, 60_000);
+
+  it('refuses a user past SUBSCRIPTIONS_PER_USER with RATE_LIMITED, frees the slot when one leaves, and ends streams at shutdown', async () => {
+    const db = await createTestDatabase();
+    const c = await startApp(db.url, { ...REDIS, SUBSCRIPTIONS_PER_USER: '2' });
+    try {
+      const token = await signUp(c, 'live-limit@example.com');
+      const first = await subscribe(c, EXPENSE_CHANGED, {}, token);
+      const second = await subscribe(c, EXPENSE_CHANGED, {}, token);
+      const third = await c.http.fetch('/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${token}`,
+        },
+        body: JSON.stringify({ query: EXPENSE_CHANGED }),
+      });
+      expect(third.status).toBe(429);
+      expect(await third.text()).toMatch(/RATE_LIMITED/);
+      expect((await c.app.metrics.subscriptionsOpen.get()).values[0]?.value).toBe(2);
+
+      // A client that leaves frees its slot (once the server notices the closed stream).
+      first.close();
+      const again = await eventually(async () => {
+        // 429 until the server has noticed (the helper expects 200 and throws otherwise).
+        const attempt = await subscribe(c, EXPENSE_CHANGED, {}, token).catch(() => undefined);
+        if (!attempt) return undefined;
+        const open = (await c.app.metrics.subscriptionsOpen.get()).values[0]?.value === 2;
+        if (open) return attempt;
+        attempt.close();
+        return undefined;
+      });
+
+      // Shutdown ends every open stream: they complete.
+      c.app.beginShutdown();
+      expect(await second.next()).toBeUndefined();
+      expect(await again.next()).toBeUndefined();
+    } finally {
+      await c.app.stop();
+      await db.drop();
+    }
   }, 60_000);
 });

@@ -47,17 +47,14 @@ builder.subscriptionField('expenseChanged', (t) =>
   t.field({
     type: ExpenseChangeRef,
     description: "The viewer's own expenses as they change, on any instance.",
-    subscribe: async (_root, _args, ctx) => {
+    subscribe: (_root, _args, ctx) => {
       const viewer = requireViewer(ctx);
-      const events = await eventStream(ctx, expensesTopic(viewer.id));
-      return (async function* () {
-        for await (const event of events) {
-          // The topic is the viewer's own; the check keeps it so whatever reaches it.
-          if (event.type === 'expense' && event.userId === viewer.id) {
-            yield { kind: event.kind, expenseId: event.expenseId, userId: event.userId };
-          }
-        }
-      })();
+      return eventStream(ctx, expensesTopic(viewer.id), viewer.id, (event) =>
+        // The topic is the viewer's own; the check keeps it so whatever reaches it.
+        event.type === 'expense' && event.userId === viewer.id
+          ? { kind: event.kind, expenseId: event.expenseId, userId: event.userId }
+          : undefined,
+      );
     },
     resolve: (change) => change,
   }),

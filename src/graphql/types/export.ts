@@ -125,6 +125,7 @@ builder.subscriptionField('exportUpdated', (t) =>
       if (!first) throw notFound('Export');
       return recordStream(ctx, {
         topic: jobTopic(first.row.jobId as number),
+        owner: viewer.id,
         read,
         final: ({ state }) => FINAL_STATES.has(state),
         missing: () => notFound('Export'),

@@ -68,6 +68,7 @@ builder.subscriptionField('jobUpdated', (t) =>
       const jobId = requireId(id, 'Job', 'id');
       return recordStream(ctx, {
         topic: jobTopic(jobId),
+        owner: viewer.id,
         read: async () => {
           const [row] = await findJobsByIds(ctx.live().db, [jobId]);
           return row && row.userId === viewer.id ? row : undefined;
