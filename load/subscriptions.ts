@@ -1,0 +1,152 @@
+/**
+ * Live subscriptions under load, on two gateways (the compiled build, as `npm start` runs it)
+ * sharing Redis and the database:
+ *   1. 2,000 open `expenseChanged` streams on gateway A (100 users × 20 streams): A's RSS.
+ *   2. Write-to-event latency across instances: a user writes on B (one expense at a time,
+ *      `--writes` of them) while 20 of its streams listen on A; each event's delay from the
+ *      moment the write was sent, p50/p95/max (an upper bound: the write's own time included).
+ * Targets (the issue's): RSS ≤ 250 MB with 2,000 streams; p95 ≤ 50 ms.
+ *
+ *   DATABASE_URL=… REDIS_URL=redis://127.0.0.1:6379 npx tsx load/subscriptions.ts [--writes 200]
+ */
+import { parseArgs } from 'node:util';
+import { account } from './fixtures.js';
+import { type Gateway, killGateways, startGateway } from './gateway.js';
+import { post } from './graphql-client.js';
+import { rssBytes } from './process-stats.js';
+
+const { values } = parseArgs({
+  options: {
+    writes: { type: 'string', default: '200' },
+    users: { type: 'string', default: '100' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log('Usage: DATABASE_URL=… REDIS_URL=… npx tsx load/subscriptions.ts [--writes 200]');
+  process.exit(0);
+}
+const databaseUrl = process.env.DATABASE_URL;
+const redisUrl = process.env.REDIS_URL;
+if (!databaseUrl || !redisUrl) {
+  console.error('DATABASE_URL and REDIS_URL must be set (two gateways share them)');
+  process.exit(2);
+}
+const users = Number(values.users);
+const writes = Number(values.writes);
+const PER_USER = 20;
+
+const SUBSCRIPTION = 'subscription { expenseChanged { kind expense { id description } } }';
+const CREATE = `mutation($input: CreateExpenseInput!) {
+  createExpense(input: $input) { expense { id } } }`;
+
+/** An open SSE stream that calls `onEvent` with each `next` payload's text. */
+async function open(gateway: Gateway, token: string, onEvent: (data: string) => void) {
+  const abort = new AbortController();
+  const response = await fetch(`${gateway.base}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify({ query: SUBSCRIPTION }),
+    signal: abort.signal,
+  });
+  if (response.status !== 200) throw new Error(`subscription refused: ${response.status}`);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        buffer += decoder.decode(chunk.value, { stream: true });
+        for (let at = buffer.indexOf('\n\n'); at >= 0; at = buffer.indexOf('\n\n')) {
+          const message = buffer.slice(0, at);
+          buffer = buffer.slice(at + 2);
+          const data = /^data: (.*)$/m.exec(message)?.[1];
+          if (message.startsWith('event: next') && data) onEvent(data);
+        }
+      }
+    } catch {
+      // aborted at the end
+    }
+  })();
+  return () => abort.abort();
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+async function main() {
+  const env = {
+    REDIS_URL: redisUrl as string,
+    CACHE_REDIS_TIMEOUT_MS: '1000',
+    SUBSCRIPTIONS_PER_USER: String(PER_USER),
+  };
+  console.log('Starting two gateways…');
+  const [a, b] = await Promise.all([
+    startGateway(databaseUrl as string, env),
+    startGateway(databaseUrl as string, env),
+  ]);
+  const closers: (() => void)[] = [];
+  try {
+    const stamp = Date.now();
+    const tokens: string[] = [];
+    // Sign-ups on B: their password hashing (scrypt's memory) would otherwise count in A's RSS.
+    for (let i = 0; i < users; i++) {
+      tokens.push(await account(b.base, `live-load-${stamp}-${i}@example.com`));
+    }
+    const idle = rssBytes(a.pids());
+    console.log(`Opening ${users * PER_USER} streams on gateway A…`);
+    const arrivals = new Map<string, number[]>();
+    for (const [i, token] of tokens.entries()) {
+      for (let s = 0; s < PER_USER; s++) {
+        closers.push(
+          await open(a, token, (data) => {
+            if (i !== 0) return;
+            const id = /"description":"w(\d+)"/.exec(data)?.[1];
+            if (id) arrivals.set(id, [...(arrivals.get(id) ?? []), performance.now()]);
+          }),
+        );
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const withStreams = rssBytes(a.pids());
+    const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+    console.log(
+      `Gateway A RSS: ${mb(idle)} MB idle, ${mb(withStreams)} MB with ${closers.length} open streams (target ≤ 250 MB)`,
+    );
+
+    console.log(`Writing ${writes} expenses on gateway B, one at a time…`);
+    const sent = new Map<string, number>();
+    for (let w = 0; w < writes; w++) {
+      sent.set(String(w), performance.now());
+      const result = await post(
+        b.base,
+        CREATE,
+        { input: { amount: '1.00', description: `w${w}` } },
+        tokens[0],
+      );
+      if (result.errors) throw new Error(JSON.stringify(result.errors));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const delays: number[] = [];
+    let missing = 0;
+    for (const [id, at] of sent) {
+      const got = arrivals.get(id) ?? [];
+      if (got.length < PER_USER) missing += PER_USER - got.length;
+      for (const time of got) delays.push(time - at);
+    }
+    delays.sort((x, y) => x - y);
+    console.log(
+      `Write on B to event on A (${delays.length} events to ${PER_USER} streams): p50 ${percentile(delays, 50).toFixed(1)} ms, p95 ${percentile(delays, 95).toFixed(1)} ms, max ${(delays.at(-1) ?? Number.NaN).toFixed(1)} ms (target p95 ≤ 50 ms); events missing: ${missing}`,
+    );
+  } finally {
+    for (const close of closers) close();
+    await Promise.all([a.stop(), b.stop()]);
+    killGateways();
+  }
+}
+
+await main();
