@@ -4,6 +4,7 @@
  * or the deleted one's id.
  */
 import { findExpensesByIds } from '../../db/queries/expenses.js';
+import type { ExpenseRow } from '../../db/schema/expenses.js';
 import { type ExpenseChangeKind, expensesTopic } from '../../domain/events.js';
 import { encodeGlobalId } from '../../domain/ids.js';
 import { requireViewer } from '../access.js';
@@ -15,7 +16,15 @@ interface ExpenseChange {
   readonly kind: ExpenseChangeKind;
   readonly expenseId: number;
   readonly userId: number;
+  /** The event as the bus delivered it: one object for every stream of the process. */
+  readonly source: object;
 }
+
+/**
+ * One read of the changed expense per event and process, however many of the user's streams
+ * (tabs, devices) it reaches: 20 streams made 20 reads of the same row.
+ */
+const reads = new WeakMap<object, Promise<ExpenseRow | undefined>>();
 
 const ExpenseChangeKindEnum = builder.enumType('ExpenseChangeKind', {
   values: ['CREATED', 'UPDATED', 'DELETED'] as const,
@@ -30,7 +39,12 @@ const ExpenseChangeRef = builder.objectRef<ExpenseChange>('ExpenseChange').imple
       description: 'The expense as it is now; null once deleted.',
       resolve: async (change, _args, ctx) => {
         if (change.kind === 'DELETED') return null;
-        const [row] = await findExpensesByIds(ctx.live().sql, [change.expenseId]);
+        let read = reads.get(change.source);
+        if (!read) {
+          read = findExpensesByIds(ctx.live().sql, [change.expenseId]).then(([row]) => row);
+          reads.set(change.source, read);
+        }
+        const row = await read;
         return row && row.userId === change.userId ? row : null;
       },
     }),
@@ -52,7 +66,7 @@ builder.subscriptionField('expenseChanged', (t) =>
       return eventStream(ctx, expensesTopic(viewer.id), viewer.id, (event) =>
         // The topic is the viewer's own; the check keeps it so whatever reaches it.
         event.type === 'expense' && event.userId === viewer.id
-          ? { kind: event.kind, expenseId: event.expenseId, userId: event.userId }
+          ? { kind: event.kind, expenseId: event.expenseId, userId: event.userId, source: event }
           : undefined,
       );
     },
