@@ -20,6 +20,8 @@ export interface EventBus {
   subscribe(topic: string, owner: number): Promise<AsyncIterableIterator<DomainEvent>>;
   /** Ends every open stream (shutdown): their subscriptions complete. Later ones end at once. */
   endAll(): void;
+  /** Whether events travel through Redis now: both its connections are up (or there is none). */
+  throughRedis(): boolean;
   close(): Promise<void>;
 }
 
@@ -193,6 +195,9 @@ export function createEventBus(options: EventBusOptions): EventBus {
         },
       };
       return iterator;
+    },
+    throughRedis() {
+      return !redis || (redis.isReady && subscriber?.isReady === true);
     },
     endAll() {
       ended = true;
