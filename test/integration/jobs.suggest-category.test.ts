@@ -22,11 +22,18 @@ async function settled(token: string, id: string) {
   });
 }
 
+/**
+ * Jobs of `task` queued: in graphile-worker, or still in the outbox its relay moves them from
+ * (in one transaction, so one statement counts each job once, wherever it is at that moment).
+ */
 async function jobCount(url: string, task: string): Promise<number> {
   return withSql(url, async (db) =>
     Number(
-      (await db`select count(*) from graphile_worker.jobs where task_identifier = ${task}`)[0]
-        ?.count,
+      (
+        await db`select
+          (select count(*) from graphile_worker.jobs where task_identifier = ${task}) +
+          (select count(*) from job_outbox where spec->>'identifier' = ${task}) as count`
+      )[0]?.count,
     ),
   );
 }
