@@ -123,6 +123,11 @@ export function createEventBus(options: EventBusOptions): EventBus {
     }
   };
 
+  const endAll = () => {
+    ended = true;
+    for (const end of [...open]) end();
+  };
+
   return {
     publish(event) {
       const topic = topicOf(event);
@@ -199,13 +204,9 @@ export function createEventBus(options: EventBusOptions): EventBus {
     throughRedis() {
       return !redis || (redis.isReady && subscriber?.isReady === true);
     },
-    endAll() {
-      ended = true;
-      for (const end of [...open]) end();
-    },
+    endAll,
     async close() {
-      ended = true;
-      for (const end of [...open]) end();
+      endAll();
       listeners.clear();
       const client = await connecting;
       if (client?.isOpen) await client.close().catch(() => client.destroy());

@@ -11,7 +11,7 @@ import type { Invalidation } from '../cache/create-cache.js';
 import type { EntityCache } from '../cache/entities.js';
 import type { Config } from '../config.js';
 import { createLazyDb, type Pool, type RequestDb } from '../db/client.js';
-import { createGuard, type GuardedSql, type PoolPermits } from '../db/guarded-sql.js';
+import { createGuard, type PoolPermits } from '../db/guarded-sql.js';
 import type { OutboxRelay } from '../db/outbox-relay.js';
 import type { SqlRunner } from '../db/statement.js';
 import { type CountedUnitOfWork, createUnitOfWork } from '../db/unit-of-work.js';
@@ -82,10 +82,9 @@ export function createContextFactory(deps: ContextDeps) {
     const viewer = await deps.authenticate(initial.request.headers.get('authorization'));
     const stats: RequestStats = { sqlStatements: 0 };
     const deadline = new Deadline(deps.config.requestTimeoutMs);
-    const sql = createGuard(deps.pool, {
+    // What every statement of this request reports, with the request's deadline or without.
+    const observed = {
       permits: deps.permits,
-      deadline,
-      stats,
       ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
       ...(deps.onStatement
         ? {
@@ -93,14 +92,15 @@ export function createContextFactory(deps: ContextDeps) {
               deps.onStatement?.(text, ms, requestIdOf(initial.request)),
           }
         : {}),
-    });
+    };
+    const sql = createGuard(deps.pool, { ...observed, deadline, stats });
     const address = clientAddress(
       initial.request,
       initial as { req?: IncomingMessage },
       deps.config.trustProxy,
     );
     const db = createLazyDb(() => sql.client);
-    let live: GuardedSql | undefined;
+    let live: { readonly sql: SqlRunner; readonly db: RequestDb } | undefined;
     return {
       viewer,
       sql,
@@ -122,11 +122,11 @@ export function createContextFactory(deps: ContextDeps) {
       live: () => {
         // A subscription outlives the request's deadline: its reads take pool permits like any
         // statement, but no deadline, and no loader caches (each event reads the row anew).
-        live ??= createGuard(deps.pool, {
-          permits: deps.permits,
-          ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
-        });
-        return { sql: live, db: createLazyDb(() => (live as GuardedSql).client) };
+        if (!live) {
+          const guard = createGuard(deps.pool, observed);
+          live = { sql: guard, db: createLazyDb(() => guard.client) };
+        }
+        return live;
       },
     };
   };

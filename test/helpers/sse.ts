@@ -68,3 +68,12 @@ export async function subscribe(
     close: () => abort.abort(),
   };
 }
+
+/** Every `next` payload of a stream, once it completes. */
+export async function untilComplete(stream: Stream): Promise<Json[]> {
+  const payloads: Json[] = [];
+  for (let payload = await stream.next(); payload; payload = await stream.next()) {
+    payloads.push(payload);
+  }
+  return payloads;
+}

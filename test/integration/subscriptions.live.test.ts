@@ -5,11 +5,10 @@
  * hears nothing, and a chat message's job and an export stream their states in order, then end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../helpers/app.js';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { CREATE_EXPENSE } from '../helpers/operations.js';
-import { subscribe } from '../helpers/sse.js';
+import { subscribe, untilComplete } from '../helpers/sse.js';
 import { eventually } from '../helpers/wait.js';
 
 const REDIS = { REDIS_URL: 'redis://127.0.0.1:6379', CACHE_REDIS_TIMEOUT_MS: '5000' };
@@ -99,12 +98,9 @@ describe('subscriptions over SSE', () => {
       { id: jobId },
       token,
     );
-    const states: string[] = [];
-    let last: Json;
-    for (let payload = await stream.next(); payload; payload = await stream.next()) {
-      last = payload.data.jobUpdated;
-      states.push(last.state);
-    }
+    const jobs = (await untilComplete(stream)).map((payload) => payload.data.jobUpdated);
+    const states: string[] = jobs.map((job) => job.state);
+    const last = jobs.at(-1);
     const order = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
     expect(states.at(-1)).toBe('SUCCEEDED');
     expect(states.map((s) => order.indexOf(s))).toEqual(
@@ -128,10 +124,7 @@ describe('subscriptions over SSE', () => {
       { id: exportId },
       token,
     );
-    let last: Json;
-    for (let payload = await stream.next(); payload; payload = await stream.next()) {
-      last = payload.data.exportUpdated;
-    }
+    const last = (await untilComplete(stream)).at(-1)?.data.exportUpdated;
     expect(last).toEqual({ id: exportId, state: 'SUCCEEDED', rowCount: 1 });
 
     const stranger = await signUp(a, 'live-stranger@example.com');

@@ -16,6 +16,10 @@ export function findJobsByIds(db: Executor, ids: readonly number[]): Promise<Job
 /** A record in one of these states is final: no later attempt may change it. */
 const FINAL: ('SUCCEEDED' | 'FAILED')[] = ['SUCCEEDED', 'FAILED'];
 
+/** Whether nothing follows this state of a job's record. */
+export const isFinalJobState = (state: JobRow['state']): boolean =>
+  (FINAL as readonly string[]).includes(state);
+
 /**
  * Marks an attempt running; false when the record is already final (an attempt that overlapped
  * it finished first: after a database outage an attempt can be run twice), so this one must not
@@ -89,7 +93,7 @@ export async function pruneJobRecords(db: Executor, retentionDays: number): Prom
     .delete(jobs)
     .where(
       and(
-        inArray(jobs.state, ['SUCCEEDED', 'FAILED']),
+        inArray(jobs.state, FINAL),
         lt(jobs.finishedAt, sql`now() - make_interval(days => ${retentionDays})`),
       ),
     )

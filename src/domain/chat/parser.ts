@@ -12,6 +12,7 @@
  * number most like money: a currency beside it, cents, "for"/"paid" before it, no noun after it.
  */
 import * as chrono from 'chrono-node';
+import { parseDate } from '../dates.js';
 
 export interface ParsedExpense {
   readonly amount: string;
@@ -75,7 +76,20 @@ const MONTHS = new Set(
 );
 /** Numbers, with thousands and decimal separators: 1,250.00 | 1.250,00 | 23,40 | 12.50 | 4. */
 const NUMBER = /\d+(?:[.,]\d+)*/g;
-const MONEY_SYMBOL = /(US\$|R\$|zł|[$€£¥₹₩₺₽₪])/;
+/** A currency symbol (SYMBOLS' keys), right before or right after an amount. */
+const SYMBOL = '(US\\$|R\\$|zł|[$€£¥₹₩₺₽₪])';
+const SYMBOL_BEFORE = new RegExp(`${SYMBOL}\\s*$`);
+const SYMBOL_AFTER = new RegExp(`^\\s*${SYMBOL}`);
+
+/** Whether `iso` (YYYY-MM-DD) names a day the API's Date takes (domain/dates.ts). */
+function validDate(iso: string): boolean {
+  try {
+    parseDate(iso);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function isoDate(year: number, month: number, day: number): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
@@ -172,7 +186,7 @@ function findDate(masked: string, now: Date, dayFirst: boolean): FoundDate | und
   if (dotted) {
     const [, day, month, year] = dotted.map(Number);
     const date = isoDate(year || now.getUTCFullYear(), month ?? 0, day ?? 0);
-    if (new Date(`${date}T00:00:00Z`).toISOString().startsWith(date)) {
+    if (validDate(date)) {
       return {
         date,
         yearCertain: Boolean(year),
@@ -201,7 +215,7 @@ function inThePast(found: FoundDate, today: string): string {
   if (found.date <= today) return found.date;
   if (!found.yearCertain) {
     const lastYear = `${String(Number(found.date.slice(0, 4)) - 1).padStart(4, '0')}${found.date.slice(4)}`;
-    if (lastYear <= today && !Number.isNaN(Date.parse(lastYear))) return lastYear;
+    if (lastYear <= today && validDate(lastYear)) return lastYear;
   }
   return today;
 }
@@ -211,9 +225,7 @@ function moneyScore(text: string, token: NumberToken): number {
   let score = 0;
   const before = text.slice(Math.max(0, token.start - 12), token.start);
   const after = text.slice(token.end, token.end + 16);
-  if (MONEY_SYMBOL.test(before.slice(-3)) || /^\s*(?:US\$|R\$|zł|[$€£¥₹₩₺₽₪])/.test(after)) {
-    score += 4;
-  }
+  if (SYMBOL_BEFORE.test(before) || SYMBOL_AFTER.test(after)) score += 4;
   const codeAfter = /^\s*([A-Za-z]{3})\b/.exec(after)?.[1];
   const codeBefore = /\b([A-Z]{3})\s*$/.exec(before)?.[1];
   if (codeAfter && CURRENCIES.has(codeAfter.toUpperCase())) score += 4;
@@ -247,17 +259,7 @@ export function parseChatMessage(
 
   // An ISO date is checked here: chrono passes over an impossible one ("2026-02-30") in silence.
   for (const [, iso] of rest.matchAll(/(?<![\d-])(\d{4}-\d{2}-\d{2})(?![\d-])/g)) {
-    const parsed = new Date(`${iso}T00:00:00Z`);
-    const year = parsed.getUTCFullYear();
-    // The same range as the API's Date: Postgres has no year 0.
-    if (
-      Number.isNaN(parsed.getTime()) ||
-      parsed.toISOString().slice(0, 10) !== iso ||
-      year < 1900 ||
-      year > 9999
-    ) {
-      return { ok: false, reason: `"${iso}" is not a valid date` };
-    }
+    if (!validDate(iso as string)) return { ok: false, reason: `"${iso}" is not a valid date` };
   }
 
   const numbers: NumberToken[] = [...rest.matchAll(NUMBER)].map((m) => ({
@@ -297,8 +299,8 @@ export function parseChatMessage(
   let before = rest.slice(0, best.start);
   let after = rest.slice(best.end);
   let currency: string | null = null;
-  const symbolBefore = /(US\$|R\$|zł|[$€£¥₹₩₺₽₪])\s*$/.exec(before);
-  const symbolAfter = /^\s*(US\$|R\$|zł|[$€£¥₹₩₺₽₪])/.exec(after);
+  const symbolBefore = SYMBOL_BEFORE.exec(before);
+  const symbolAfter = SYMBOL_AFTER.exec(after);
   const codeAfter = /^\s*([A-Za-z]{3})(?=\W)/.exec(after);
   const codeBefore = /([A-Za-z]{3})\s*$/.exec(before);
   const wordAfterAmount = /^\s*([\p{L}]+)/u.exec(after);

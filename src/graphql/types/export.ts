@@ -3,7 +3,7 @@ import {
   findExportsByIds,
   pageExportsByUser,
 } from '../../db/queries/exports.js';
-import { findJobsByIds } from '../../db/queries/jobs.js';
+import { findJobsByIds, isFinalJobState } from '../../db/queries/jobs.js';
 import { notFound } from '../../domain/errors.js';
 import { jobTopic } from '../../domain/events.js';
 import { requestExport } from '../../domain/exports/commands.js';
@@ -99,8 +99,6 @@ const RequestExportInput = builder.inputType('RequestExportInput', {
   }),
 });
 
-const FINAL_STATES = new Set(['SUCCEEDED', 'FAILED']);
-
 builder.subscriptionField('exportUpdated', (t) =>
   t.field({
     type: ExportRef,
@@ -120,14 +118,15 @@ builder.subscriptionField('exportUpdated', (t) =>
         ctx.loaders.jobById.clear(job.id).prime(job.id, job);
         return { row, state: job.state };
       };
-      // An export's state is its job's: the stream follows the job's record.
-      const first = await read();
-      if (!first) throw notFound('Export');
+      // An export's state is its job's: the stream follows the job's record, whose id it needs
+      // before it listens (the stream's own first read comes after).
+      const [known] = await findExportsByIds(ctx.live().db, [exportId]);
+      if (!known || known.userId !== viewer.id || known.jobId === null) throw notFound('Export');
       return recordStream(ctx, {
-        topic: jobTopic(first.row.jobId as number),
+        topic: jobTopic(known.jobId),
         owner: viewer.id,
         read,
-        final: ({ state }) => FINAL_STATES.has(state),
+        final: ({ state }) => isFinalJobState(state),
         missing: () => notFound('Export'),
       });
     },

@@ -1,4 +1,4 @@
-import { findJobsByIds } from '../../db/queries/jobs.js';
+import { findJobsByIds, isFinalJobState } from '../../db/queries/jobs.js';
 import { submitChatMessage } from '../../domain/chat/commands.js';
 import { notFound } from '../../domain/errors.js';
 import { jobTopic } from '../../domain/events.js';
@@ -55,8 +55,6 @@ builder.queryField('job', (t) =>
   }),
 );
 
-const FINAL_STATES = new Set(['SUCCEEDED', 'FAILED']);
-
 builder.subscriptionField('jobUpdated', (t) =>
   t.field({
     type: JobRef,
@@ -73,7 +71,7 @@ builder.subscriptionField('jobUpdated', (t) =>
           const [row] = await findJobsByIds(ctx.live().db, [jobId]);
           return row && row.userId === viewer.id ? row : undefined;
         },
-        final: (row) => FINAL_STATES.has(row.state),
+        final: (row) => isFinalJobState(row.state),
         missing: () => notFound('Job'),
       });
     },
