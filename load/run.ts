@@ -38,6 +38,7 @@ import { suggestCategoryScenario } from './jobs.js';
 import { type KdfFigures, measureKdf } from './kdf.js';
 import { rateLimitScenario } from './limits.js';
 import { type Measurement, measure, type RequestSpec, type Stage, warmUp } from './measure.js';
+import { mixedBody } from './mixed.js';
 import { parseLoadArgs } from './options.js';
 import { killPeers } from './peer.js';
 import { sharedStage } from './peer-stage.js';
@@ -415,22 +416,7 @@ try {
       name: 'mixed 60% create / 40% read',
       group: 'seed guide',
       gateway: cacheOn,
-      spec: {
-        headers: bearer(reader),
-        next: () => ({
-          body:
-            Math.random() < 0.6
-              ? gql(CREATE_EXPENSE, {
-                  input: {
-                    amount: '12.00',
-                    description: 'lunch',
-                    categoryId: readerCategory,
-                    merchant: LOAD_MERCHANT,
-                  },
-                })
-              : gql(DASHBOARD),
-        }),
-      },
+      spec: { headers: bearer(reader), next: mixedBody(readerCategory) },
       stages: at(30),
       thresholds: [noErrors, sqlAtMost(TARGETS.sqlMax.mixed)],
       judgedBy: againstFloor(TARGETS.floor.mixed, {

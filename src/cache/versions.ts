@@ -336,6 +336,8 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     async bump(scopes) {
       const versions: Record<string, number> = {};
       const suspended: string[] = [];
+      // The scopes' INCRs go out together: one round trip to Redis, not one per scope.
+      const incrs: Promise<void>[] = [];
       for (const scope of scopes) {
         metrics.invalidations.inc({ kind: 'version' });
         if (!redis) {
@@ -350,18 +352,23 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
           suspended.push(scope);
           continue;
         }
-        try {
-          // Only Redis hands out version numbers: one made up here could be reached later by
-          // another instance's INCR, for other data.
-          const next = await withTimeout(redis.incr(versionKey(scope)), writeTimeoutMs);
-          raise(scope, next);
-          versions[scope] = next;
-        } catch {
-          fail('bump');
-          pending.add(scope);
-          untrust('a version bump did not reach Redis');
-        }
+        // Only Redis hands out version numbers: one made up here could be reached later by
+        // another instance's INCR, for other data.
+        incrs.push(
+          withTimeout(redis.incr(versionKey(scope)), writeTimeoutMs).then(
+            (next) => {
+              raise(scope, next);
+              versions[scope] = next;
+            },
+            () => {
+              fail('bump');
+              pending.add(scope);
+              untrust('a version bump did not reach Redis');
+            },
+          ),
+        );
       }
+      await Promise.all(incrs);
       if (Object.keys(versions).length > 0) await publish({ versions });
       if (suspended.length > 0) await whileSuspended(suspended, []);
     },
