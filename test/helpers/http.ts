@@ -7,6 +7,8 @@ import { createHttpServer } from '../../src/http/server.js';
 import type { RunningApi } from '../../src/start-api.js';
 
 export interface HttpServer {
+  /** `http://127.0.0.1:<port>`, for clients that take a URL. */
+  readonly origin: string;
   /** `fetch` against the app: `path` is relative to its origin. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -16,8 +18,10 @@ export async function serveOverHttp(app: RunningApi): Promise<HttpServer> {
   const server = createHttpServer(app.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
   return {
-    fetch: (path, init) => fetch(new URL(path, `http://127.0.0.1:${port}`), init),
+    origin,
+    fetch: (path, init) => fetch(new URL(path, origin), init),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

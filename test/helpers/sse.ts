@@ -1,5 +1,8 @@
-/** A streaming GraphQL-over-SSE client for tests, as graphql-sse's distinct-connections client. */
-import { expect } from 'vitest';
+/**
+ * Subscriptions as a client makes them: graphql-sse's own client in distinct-connections mode
+ * (a POST with `Accept: text/event-stream` per operation), against an app over a real socket.
+ */
+import { createClient } from 'graphql-sse';
 import type { Json } from './app.js';
 import type { Client } from './cache-app.js';
 
@@ -9,63 +12,62 @@ export interface Stream {
   close(): void;
 }
 
-/** Subscribes over SSE as graphql-sse's distinct-connections client does. */
+/**
+ * Resolves once the server has answered 200 with the event stream (it answers once it listens,
+ * so no write after this is missed); rejects with graphql-sse's NetworkError (its `response`
+ * the refusal: 429, 401…) when the server refuses.
+ */
 export async function subscribe(
   client: Client,
   query: string,
   variables: Record<string, unknown>,
   token: string,
 ): Promise<Stream> {
-  const abort = new AbortController();
-  const response = await client.http.fetch('/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify({ query, variables }),
-    signal: abort.signal,
+  const sse = createClient({
+    url: `${client.http.origin}/graphql`,
+    headers: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
   });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
   const pending: (Json | undefined)[] = [];
-  let ended = false;
-  const fill = async () => {
-    while (pending.length === 0 && !ended) {
-      const separator = buffer.indexOf('\n\n');
-      if (separator >= 0) {
-        const message = buffer.slice(0, separator);
-        buffer = buffer.slice(separator + 2);
-        const event = /^event: (.*)$/m.exec(message)?.[1];
-        const data = message
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trimStart())
-          .join('\n');
-        if (event === 'next') pending.push(JSON.parse(data));
-        else if (event === 'complete') {
-          ended = true;
-          pending.push(undefined);
-        }
-        continue;
-      }
-      const chunk = await reader.read();
-      if (chunk.done) {
-        ended = true;
-        pending.push(undefined);
-      } else buffer += decoder.decode(chunk.value, { stream: true });
-    }
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const push = (item: Json | undefined) => {
+    pending.push(item);
+    wake?.();
   };
+  let close = () => {};
+  const opened = new Promise<void>((resolve, reject) => {
+    const dispose = sse.subscribe(
+      { query, variables },
+      {
+        next: (result) => push(result as Json),
+        error: (error) => {
+          failure = error;
+          reject(error);
+          push(undefined);
+        },
+        complete: () => push(undefined),
+      },
+      { connected: () => resolve() },
+    );
+    close = () => {
+      dispose();
+      sse.dispose();
+    };
+  });
+  await opened;
   return {
     async next() {
-      await fill();
-      return pending.shift();
+      while (pending.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      const item = pending.shift();
+      if (item === undefined && failure) throw failure;
+      return item;
     },
-    close: () => abort.abort(),
+    close: () => close(),
   };
 }
 

@@ -84,6 +84,45 @@ describe('subscriptions over SSE', () => {
     bobStream.close();
   }, 60_000);
 
+  it("two users subscribed on both instances while both write on both: each hears all of their own writes and none of the other's", async () => {
+    const users = [
+      await signUp(a, 'live-both-1@example.com'),
+      await signUp(b, 'live-both-2@example.com'),
+    ];
+    const streams = await Promise.all(
+      users.flatMap((token) =>
+        [a, b].map((client) => subscribe(client, EXPENSE_CHANGED, {}, token)),
+      ),
+    );
+    const written = await Promise.all(
+      users.map(async (token) => {
+        const ids = await Promise.all(
+          Array.from({ length: 6 }, async (_, i) => {
+            const created = await (i % 2 ? a : b).gql(
+              CREATE_EXPENSE,
+              { input: { amount: `${i + 1}.00`, description: `both ${i}`, categoryId: null } },
+              token,
+            );
+            return created.body.data.createExpense.expense.id as string;
+          }),
+        );
+        return new Set(ids);
+      }),
+    );
+    for (const [index, stream] of streams.entries()) {
+      const own = written[Math.floor(index / 2)] as Set<string>;
+      const heard = new Set<string>();
+      // Every event is about one of the user's own expenses, until each creation has been heard
+      // (a suggestion job's UPDATED may come between them).
+      while ([...own].some((id) => !heard.has(id))) {
+        const change = (await stream.next())?.data.expenseChanged;
+        expect(own.has(change.expense?.id ?? change.deletedId)).toBe(true);
+        if (change.kind === 'CREATED') heard.add(change.expense.id);
+      }
+      stream.close();
+    }
+  }, 60_000);
+
   it("a chat message's job streams its states in order from any instance, then the stream ends", async () => {
     const token = await signUp(b, 'live-chat@example.com');
     const submitted = await b.gql(
