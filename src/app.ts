@@ -162,6 +162,9 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
           title: 'Ledgerline',
           defaultQuery: DEFAULT_QUERY,
           query: DEFAULT_QUERY,
+          // Its subscriptions' event-stream requests are not preflighted: without the CSRF
+          // header they were refused (403), so no subscription ran in GraphiQL.
+          additionalHeaders: { 'x-graphql-yoga-csrf': '1' },
         } as GraphiQLOptions)
       : false,
     renderGraphiQL,
