@@ -2,12 +2,18 @@
  * The event bus live subscriptions listen on: committed writes publish (domain/events.ts), and
  * every instance hears every other's through Redis pub/sub (one extra connection per process,
  * subscribed to the topics its subscribers want), or, without Redis, in-process. When Redis is
- * unreachable an event is delivered to this process's subscribers only, and counted.
+ * unreachable an event is delivered to this process's subscribers only, and counted. Events
+ * other instances published while this one's subscriber connection was down are lost to it: when
+ * the connection is back, every listener hears a `resync`, so a stream of a record's states reads
+ * it again instead of waiting for a transition it missed.
  */
 import type { RedisClientType } from '@redis/client';
 import { rateLimited } from '../domain/errors.js';
 import { type DomainEvent, topicOf } from '../domain/events.js';
 import type { Logger } from '../logger.js';
+
+/** What a listener hears: a committed write's event, or that events may have been missed. */
+export type BusEvent = DomainEvent | { readonly type: 'resync' };
 
 export interface EventBus {
   /** Publishes an event of a committed write (never throws, never waits). */
@@ -17,7 +23,7 @@ export interface EventBus {
    * SUBSCRIBE acknowledged), so state read after it cannot miss an event. `return()` stops
    * listening. Refuses (RATE_LIMITED) past the per-user or per-process limit of open streams.
    */
-  subscribe(topic: string, owner: number): Promise<AsyncIterableIterator<DomainEvent>>;
+  subscribe(topic: string, owner: number): Promise<AsyncIterableIterator<BusEvent>>;
   /** Ends every open stream (shutdown): their subscriptions complete. Later ones end at once. */
   endAll(): void;
   /** Whether events travel through Redis now: both its connections are up (or there is none). */
@@ -47,7 +53,7 @@ export interface EventBusOptions {
   readonly metrics?: StreamMetrics;
 }
 
-type Listener = (event: DomainEvent) => void;
+type Listener = (event: BusEvent) => void;
 
 export function createEventBus(options: EventBusOptions): EventBus {
   const { redis, log } = options;
@@ -57,16 +63,19 @@ export function createEventBus(options: EventBusOptions): EventBus {
   const open = new Set<() => void>();
   const perOwner = new Map<number, number>();
   let ended = false;
-  const finished = async (): Promise<AsyncIterableIterator<DomainEvent>> => {
-    const none: AsyncIterableIterator<DomainEvent> = {
+  const finished = async (): Promise<AsyncIterableIterator<BusEvent>> => {
+    const none: AsyncIterableIterator<BusEvent> = {
       next: async () => ({ done: true, value: undefined }),
       return: async () => ({ done: true, value: undefined }),
       [Symbol.asyncIterator]: () => none,
     };
     return none;
   };
-  const deliver = (topic: string, event: DomainEvent) => {
+  const deliver = (topic: string, event: BusEvent) => {
     for (const listener of listeners.get(topic) ?? []) listener(event);
+  };
+  const resync = () => {
+    for (const topic of listeners.keys()) deliver(topic, { type: 'resync' });
   };
 
   let subscriber: RedisClientType | undefined;
@@ -78,6 +87,19 @@ export function createEventBus(options: EventBusOptions): EventBus {
       client.on('error', (error: Error) =>
         log.warn({ err: error.message }, 'event subscriber redis error'),
       );
+      // Back after a drop (its channels subscribed again): what was published meanwhile is lost.
+      let dropped = false;
+      client.on('end', () => {
+        dropped = true;
+      });
+      client.on('reconnecting', () => {
+        dropped = true;
+      });
+      client.on('ready', () => {
+        if (!dropped) return;
+        dropped = false;
+        resync();
+      });
       try {
         await client.connect();
         subscriber = client as RedisClientType;
@@ -156,7 +178,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
           {},
         );
       }
-      const queue: DomainEvent[] = [];
+      const queue: BusEvent[] = [];
       let wake: (() => void) | undefined;
       let done = false;
       const listener: Listener = (event) => {
@@ -179,7 +201,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
       perOwner.set(owner, mine + 1);
       options.metrics?.open.inc();
       await listen(topic, listener);
-      const iterator: AsyncIterableIterator<DomainEvent> = {
+      const iterator: AsyncIterableIterator<BusEvent> = {
         async next() {
           while (!done && queue.length === 0) {
             await new Promise<void>((resolve) => {

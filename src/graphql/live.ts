@@ -2,7 +2,8 @@
  * Live subscriptions (served by yoga over Server-Sent Events): a stream of a record's states. It
  * listens before it reads, so no change between the first read and the first event is missed;
  * it sends the current state first, then the state after each event of the record's topic (read
- * anew, never from a loader's cache), and ends after a final state or when the client leaves.
+ * anew, never from a loader's cache; a state equal to the last one sent is skipped, as after a
+ * resync), and ends after a final state or when the client leaves.
  */
 import type { DomainEvent } from '../domain/events.js';
 import type { Context } from './context.js';
@@ -34,6 +35,7 @@ export async function recordStream<T>(
   const events = await ctx.events.subscribe(options.topic, options.owner);
   let started = false;
   let finished = false;
+  let last: string | undefined;
   const end = async (): Promise<IteratorResult<T>> => {
     finished = true;
     await events.return?.();
@@ -43,20 +45,26 @@ export async function recordStream<T>(
     async next() {
       if (finished) return { done: true, value: undefined };
       try {
-        if (started) {
-          const event = await events.next();
-          if (event.done) return end();
+        for (;;) {
+          if (started) {
+            const event = await events.next();
+            if (event.done) return end();
+          }
+          const state = await options.read();
+          if (state === undefined) {
+            if (!started) throw options.missing();
+            return end();
+          }
+          started = true;
+          // An event that changed nothing this stream shows (a resync, a repeated publish).
+          const seen = JSON.stringify(state);
+          if (seen === last) continue;
+          last = seen;
+          // The final state is sent; the next call ends the stream.
+          if (options.final?.(state)) finished = true;
+          if (finished) await events.return?.();
+          return { done: false, value: state };
         }
-        const state = await options.read();
-        if (state === undefined) {
-          if (!started) throw options.missing();
-          return end();
-        }
-        started = true;
-        // The final state is sent; the next call ends the stream.
-        if (options.final?.(state)) finished = true;
-        if (finished) await events.return?.();
-        return { done: false, value: state };
       } catch (error) {
         await end();
         throw error;
@@ -76,6 +84,7 @@ export async function eventStream<T>(
   ctx: Context,
   topic: string,
   owner: number,
+  /** Resyncs are skipped: the changes of expenses missed meanwhile cannot be told again. */
   keep: (event: DomainEvent) => T | undefined,
 ): Promise<AsyncIterableIterator<T>> {
   const events = await ctx.events.subscribe(topic, owner);
@@ -84,6 +93,7 @@ export async function eventStream<T>(
       for (;;) {
         const event = await events.next();
         if (event.done) return { done: true, value: undefined };
+        if (event.value.type === 'resync') continue;
         const value = keep(event.value);
         if (value !== undefined) return { done: false, value };
       }
