@@ -20,6 +20,7 @@ import { createDb } from './db/client.js';
 import { createGuard, guardSql } from './db/guarded-sql.js';
 import { ping } from './db/queries/database.js';
 import { findRoles } from './db/queries/users.js';
+import { createReadRouting } from './db/read-routing.js';
 import { createUnitOfWork } from './db/unit-of-work.js';
 import { clientAddress } from './graphql/client-address.js';
 import { type Context, createContextFactory } from './graphql/context.js';
@@ -39,6 +40,7 @@ import {
 } from './graphql/persisted-operations.js';
 import { parseWithinLimits, useQueryLimits } from './graphql/query-limits.js';
 import { useRateLimit } from './graphql/rate-limit.js';
+import { useReadRouting } from './graphql/read-routing.js';
 import { createResponseCache } from './graphql/response-cache.js';
 import { schema } from './graphql/schema.js';
 import { useHideSuggestions } from './graphql/suggestions.js';
@@ -178,6 +180,12 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
       invalidation,
       outbox,
       events: infra.events,
+      ...(infra.replicas
+        ? {
+            positions: infra.replicas.positions,
+            routeReads: createReadRouting(infra.replicas, config.replicas.waitMs, metrics),
+          }
+        : {}),
       ...(cache ? { entities: cache.entities } : {}),
       onQuery: () => metrics.sqlStatements.inc(),
       onStatement,
@@ -202,7 +210,13 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
             ? graphiqlAssetRoutes(options.graphiqlAssets)
             : {}),
           'POST /webhooks/chat': createChatWebhook({
-            uow: () => createUnitOfWork(routeDb, { invalidation, outbox, events: infra.events }),
+            uow: () =>
+              createUnitOfWork(routeDb, {
+                invalidation,
+                outbox,
+                events: infra.events,
+                positions: infra.replicas?.positions,
+              }),
             authenticate,
             ...(limiter ? { rateLimit: { limiter, policies } } : {}),
           }),
@@ -232,6 +246,7 @@ export function createApp(infra: Infrastructure, options: AppOptions): App {
       usePersistedRegistration(documents),
       useDeadline(metrics, config.requestTimeoutMs),
       useOperationMetrics(metrics, log, config.slowQueryMs),
+      ...(infra.replicas ? [useReadRouting()] : []),
     ],
   });
 

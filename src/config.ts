@@ -13,6 +13,31 @@ export interface Config {
   readonly host: string;
   /** `DATABASE_URL`; unset means an embedded Postgres under `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /**
+   * `DATABASE_REPLICA_URLS`: comma-separated streaming replicas of DATABASE_URL. Queries (not
+   * mutations, subscriptions or transactions) may read from one that has replayed the viewer's
+   * last write (db/replicas.ts). @default [] (every statement goes to DATABASE_URL)
+   */
+  readonly databaseReplicaUrls: readonly string[];
+  readonly replicas: {
+    /**
+     * `REPLICA_MAX_LAG_MS`: a replica further behind than this (or failing) is out of rotation
+     * until it catches up. @default 1000
+     */
+    readonly maxLagMs: number;
+    /** `REPLICA_POLL_MS`: how often each replica's replay position is read. @default 100 */
+    readonly pollMs: number;
+    /**
+     * `REPLICA_WAIT_MS`: how long a read waits for a replica to replay the viewer's last write
+     * before it goes to the primary. @default 0 (straight to the primary)
+     */
+    readonly waitMs: number;
+  };
+  /**
+   * `WORKER_DATABASE_URL`: graphile-worker's own connection (it LISTENs, which needs a session),
+   * for when DATABASE_URL goes through PgBouncer in transaction mode. @default DATABASE_URL
+   */
+  readonly workerDatabaseUrl: string | undefined;
   /** `REDIS_URL`; unset means no Redis (readiness does not check it). */
   readonly redisUrl: string | undefined;
   /** `JWT_SECRET`; unset (outside production) means a random secret kept in `dataDir`. */
@@ -271,6 +296,15 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+/** A comma-separated list of URLs, each checked as `url` does (the message names the list). */
+function urls(env: Env, name: string, protocols: readonly string[]): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => url({ [name]: item }, name, protocols) as string);
+}
+
 /** The traces URL under an OTLP base URL: the specification appends `v1/traces` to its path. */
 function tracesUnder(base: string | undefined): string | undefined {
   if (!base) return undefined;
@@ -315,6 +349,13 @@ export function loadConfig(env: Env = process.env): Config {
     port: int(env, 'PORT', 4000, 0, 65_535),
     host: env.HOST || '127.0.0.1',
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseReplicaUrls: urls(env, 'DATABASE_REPLICA_URLS', ['postgres:', 'postgresql:']),
+    replicas: {
+      maxLagMs: int(env, 'REPLICA_MAX_LAG_MS', 1000, 1),
+      pollMs: int(env, 'REPLICA_POLL_MS', 100, 10),
+      waitMs: int(env, 'REPLICA_WAIT_MS', 0, 0),
+    },
+    workerDatabaseUrl: url(env, 'WORKER_DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     jwtSecret,
     jwtTtlSeconds: int(env, 'JWT_TTL_SECONDS', 7 * 24 * 3600, 60),
@@ -415,6 +456,12 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     loaders: oneOf(env, 'LOADERS', ['on', 'off'], 'on'),
   };
+  if (config.databaseReplicaUrls.length > 0 && !config.databaseUrl) {
+    throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate)');
+  }
+  if (config.workerDatabaseUrl && !config.databaseUrl) {
+    throw new ConfigError('WORKER_DATABASE_URL needs DATABASE_URL');
+  }
   if (config.webConcurrency > 1) {
     if (!config.databaseUrl) {
       throw new ConfigError('WEB_CONCURRENCY > 1 needs DATABASE_URL (not the embedded Postgres)');

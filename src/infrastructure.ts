@@ -20,6 +20,8 @@ import { createPool, type Pool } from './db/client.js';
 import { createPoolPermits, normalizeSql, type PoolPermits } from './db/guarded-sql.js';
 import { createOutboxRelay, type OutboxRelay } from './db/outbox-relay.js';
 import { queueStats } from './db/queries/job-queue.js';
+import { createReplicaSet, type ReplicaSet } from './db/replicas.js';
+import { createWritePositions, type WritePositions } from './db/write-positions.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import type { Logger } from './logger.js';
 import { atMostEvery, createMetrics, type Metrics } from './metrics.js';
@@ -44,6 +46,8 @@ export interface Infrastructure {
   readonly outbox: OutboxRelay;
   /** Committed writes' events for live subscribers, across instances through Redis. */
   readonly events: EventBus;
+  /** Read replicas (DATABASE_REPLICA_URLS) and the write positions reads on them must see. */
+  readonly replicas: { readonly set: ReplicaSet; readonly positions: WritePositions } | undefined;
   /** Stops the relay, then closes the pool, the cache's channel and Redis. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -98,11 +102,31 @@ export async function openInfrastructure(
     metrics: { open: metrics.subscriptionsOpen, delivered: metrics.subscriptionEvents },
   });
 
+  const replicas =
+    config.databaseReplicaUrls.length > 0
+      ? {
+          set: createReplicaSet(config.databaseReplicaUrls, config, {
+            primary: pool,
+            log,
+            metrics,
+            applicationName: options.applicationName,
+          }),
+          positions: createWritePositions({
+            primary: pool,
+            redis,
+            prefix: sharedPrefix,
+            timeoutMs: config.cache.redisTimeoutMs,
+            log,
+          }),
+        }
+      : undefined;
+
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
       await outbox.stop();
       await events.close();
+      await replicas?.set.close();
       await pool.end({ timeout: 5 });
       await cache?.versions.stop();
       if (redis?.isOpen) await redis.close().catch(() => redis.destroy());
@@ -123,6 +147,7 @@ export async function openInfrastructure(
     sharedPrefix,
     outbox,
     events,
+    replicas,
     close,
   };
 }

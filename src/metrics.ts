@@ -24,6 +24,14 @@ export interface Metrics {
   /** Live subscription streams open on this process, and events delivered to them. */
   readonly subscriptionsOpen: Gauge;
   readonly subscriptionEvents: Counter;
+  /** Query operations' reads by where they went (primary or replica), and replicas' state. */
+  readonly reads: Counter<'target'>;
+  readonly replicaLag: Gauge<'replica'>;
+  readonly replicaInRotation: Gauge<'replica'>;
+  /** Reads that could have gone to a replica but went to the primary, and why. */
+  readonly replicaFallbacks: Counter<'reason'>;
+  /** Reads that waited for a replica to replay the viewer's last write, and how it ended. */
+  readonly replicaWaits: Counter<'outcome'>;
 
   readonly httpDuration: Histogram<'route'>;
   readonly sqlDuration: Histogram;
@@ -268,6 +276,36 @@ export function createMetrics(
     subscriptionsOpen: new Gauge({
       name: 'graphql_subscriptions_open',
       help: 'Live subscription streams open on this process',
+      registers: [registry],
+    }),
+    reads: new Counter({
+      name: 'db_reads_total',
+      help: "Query operations' reads by target (primary or replica)",
+      labelNames: ['target'],
+      registers: [registry],
+    }),
+    replicaLag: new Gauge({
+      name: 'db_replica_lag_seconds',
+      help: 'How far behind the primary each read replica is (0: it has replayed all)',
+      labelNames: ['replica'],
+      registers: [registry],
+    }),
+    replicaInRotation: new Gauge({
+      name: 'db_replica_in_rotation',
+      help: 'Whether each read replica takes reads (1) or is out: failing or lagging (0)',
+      labelNames: ['replica'],
+      registers: [registry],
+    }),
+    replicaFallbacks: new Counter({
+      name: 'db_replica_fallbacks_total',
+      help: 'Reads sent to the primary although replicas are configured, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    replicaWaits: new Counter({
+      name: 'db_replica_waits_total',
+      help: "Reads that waited for a replica to replay the viewer's last write, by outcome",
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     subscriptionEvents: new Counter({

@@ -113,6 +113,11 @@ export interface GuardOptions {
 export interface GuardedSql extends SqlRunner {
   /** The same guard as a postgres.js client, for `drizzle()` (made on first use). */
   readonly client: Pool;
+  /**
+   * Sends the statements from now on to `pool` (a read replica, chosen before a query runs);
+   * ignored once the Drizzle client is made, which stays on the pool it was made over.
+   */
+  readFrom(pool: Pool): void;
 }
 
 const SPAN: SpanOptions = { attributes: { 'db.system': 'postgresql' } };
@@ -132,7 +137,7 @@ type Params = postgres.ParameterOrJSON<never>[];
  * the prototype and its deadline hook and set of running statements wait for a first statement.
  */
 class Guard implements GuardedSql {
-  readonly #pool: Pool;
+  #pool: Pool;
   readonly #options: GuardOptions;
   #running: Set<{ cancel(): void }> | undefined;
   #client: Pool | undefined;
@@ -149,6 +154,10 @@ class Guard implements GuardedSql {
   get client(): Pool {
     this.#client ??= this.#wrap(this.#pool, false) as Pool;
     return this.#client;
+  }
+
+  readFrom(pool: Pool): void {
+    if (!this.#client) this.#pool = pool;
   }
 
   /**

@@ -23,12 +23,18 @@ export interface AfterCommit {
   readonly outbox: { nudge(): void };
   /** Where live subscribers hear committed writes (events/bus.ts); none: nobody listens. */
   readonly events?: { publish(event: DomainEvent): void } | undefined;
+  /** Records where the write is in the WAL, for reads on replicas (db/write-positions.ts). */
+  readonly positions?:
+    | { recordAfterCommit(userIds: ReadonlySet<number>): Promise<void> }
+    | undefined;
 }
 
 export function createUnitOfWork(db: RequestDb, deps: AfterCommit): CountedUnitOfWork {
   let accounted = 0;
   async function apply(changes: Changes): Promise<void> {
     if (changes.jobs) deps.outbox.nudge();
+    // Before the invalidation: a read that sees the new cache versions sees this position too.
+    await deps.positions?.recordAfterCommit(changes.users);
     // Together: each is a round trip to Redis, and none depends on another.
     await Promise.all([
       deps.invalidation.evictEntities(changes.entities),

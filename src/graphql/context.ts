@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { createLazyDb, type Pool, type RequestDb } from '../db/client.js';
 import { createGuard, type PoolPermits } from '../db/guarded-sql.js';
 import type { OutboxRelay } from '../db/outbox-relay.js';
+import type { RouteReads } from '../db/read-routing.js';
 import type { SqlRunner } from '../db/statement.js';
 import { type CountedUnitOfWork, createUnitOfWork } from '../db/unit-of-work.js';
 import { Deadline } from '../deadline.js';
@@ -53,6 +54,11 @@ export interface Context extends YogaInitialContext {
   readonly events: EventBus;
   /** Reads for live subscriptions: fresh rows, no request deadline. */
   live(): { readonly sql: SqlRunner; readonly db: RequestDb };
+  /**
+   * With read replicas: sends this operation's statements to one that has replayed the viewer's
+   * last write, or leaves them on the primary (called before a query runs; never a mutation).
+   */
+  readonly routeReads?: () => Promise<void>;
 }
 
 export interface ContextDeps {
@@ -75,6 +81,9 @@ export interface ContextDeps {
   readonly permits: PoolPermits;
   /** Set when rate limiting is on. */
   readonly rateLimit?: { readonly limiter: RateLimiter; readonly policies: Policies };
+  /** Set when read replicas are configured (db/read-routing.ts, db/write-positions.ts). */
+  readonly routeReads?: RouteReads;
+  readonly positions?: { recordAfterCommit(userIds: ReadonlySet<number>): Promise<void> };
 }
 
 export function createContextFactory(deps: ContextDeps) {
@@ -118,6 +127,9 @@ export function createContextFactory(deps: ContextDeps) {
         : noAuthLimits,
       deadline,
       uow: createUnitOfWork(db, deps),
+      ...(deps.routeReads
+        ? { routeReads: () => (deps.routeReads as RouteReads)(viewer, sql) }
+        : {}),
       events: deps.events,
       live: () => {
         // A subscription outlives the request's deadline: its reads take pool permits like any

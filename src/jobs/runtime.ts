@@ -49,7 +49,8 @@ export function createJobRuntime(infra: Infrastructure): JobRuntime {
     entities: infra.cache?.entities,
     outbox,
     events,
-    uow: () => createUnitOfWork(db, { invalidation, outbox, events }),
+    uow: () =>
+      createUnitOfWork(db, { invalidation, outbox, events, positions: infra.replicas?.positions }),
   };
 }
 
