@@ -55,7 +55,8 @@ const ledgerline = {
 const preset = {
   plugins: [ledgerline],
   worker: {
-    connectionString: config.databaseUrl,
+    // A session connection: graphile-worker LISTENs (DATABASE_DIRECT_URL behind PgBouncer).
+    connectionString: config.databaseDirectUrl ?? config.databaseUrl,
     taskDirectory: path.join(root, 'dist/jobs/tasks'),
     fileExtensions: ['.js'],
     crontabFile: path.join(root, 'crontab'),

@@ -34,10 +34,11 @@ export interface Config {
     readonly waitMs: number;
   };
   /**
-   * `WORKER_DATABASE_URL`: graphile-worker's own connection (it LISTENs, which needs a session),
-   * for when DATABASE_URL goes through PgBouncer in transaction mode. @default DATABASE_URL
+   * `DATABASE_DIRECT_URL`: a session connection to the primary for what needs one when
+   * DATABASE_URL goes through PgBouncer in transaction mode: migrations (their advisory lock)
+   * and graphile-worker (it LISTENs). @default DATABASE_URL
    */
-  readonly workerDatabaseUrl: string | undefined;
+  readonly databaseDirectUrl: string | undefined;
   /** `REDIS_URL`; unset means no Redis (readiness does not check it). */
   readonly redisUrl: string | undefined;
   /** `JWT_SECRET`; unset (outside production) means a random secret kept in `dataDir`. */
@@ -355,7 +356,7 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: int(env, 'REPLICA_POLL_MS', 100, 10),
       waitMs: int(env, 'REPLICA_WAIT_MS', 0, 0),
     },
-    workerDatabaseUrl: url(env, 'WORKER_DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseDirectUrl: url(env, 'DATABASE_DIRECT_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     jwtSecret,
     jwtTtlSeconds: int(env, 'JWT_TTL_SECONDS', 7 * 24 * 3600, 60),
@@ -459,8 +460,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.databaseReplicaUrls.length > 0 && !config.databaseUrl) {
     throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate)');
   }
-  if (config.workerDatabaseUrl && !config.databaseUrl) {
-    throw new ConfigError('WORKER_DATABASE_URL needs DATABASE_URL');
+  if (config.databaseDirectUrl && !config.databaseUrl) {
+    throw new ConfigError('DATABASE_DIRECT_URL needs DATABASE_URL');
   }
   if (config.webConcurrency > 1) {
     if (!config.databaseUrl) {

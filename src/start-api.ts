@@ -63,7 +63,7 @@ export async function startApi(
     const app = createApp(infra, { jwtSecret, allowList, graphiqlAssets });
     infra.outbox.start();
     const worker = config.worker.enabled
-      ? await startWorker(createJobRuntime(infra), database.url)
+      ? await startWorker(createJobRuntime(infra), config.databaseDirectUrl ?? database.url)
       : undefined;
 
     const opened = infra;

@@ -14,7 +14,8 @@ export interface OpenDatabase {
 /** The configured database, or an embedded one when DATABASE_URL is unset, migrated. */
 export async function openDatabase(config: Config, log: Logger): Promise<OpenDatabase> {
   if (config.databaseUrl) {
-    await runMigrations(config.databaseUrl);
+    // A session: the migration lock (DATABASE_DIRECT_URL behind PgBouncer).
+    await runMigrations(config.databaseDirectUrl ?? config.databaseUrl);
     return { url: config.databaseUrl, embedded: false, stop: async () => {} };
   }
   const embedded = await startEmbeddedPostgres(config.dataDir, log);

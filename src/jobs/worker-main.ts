@@ -21,7 +21,7 @@ if (!config.databaseUrl) {
 const tracing = await startTracing(config.telemetry);
 const runtime = await orExit('start the worker', () => createStandaloneRuntime(config));
 const worker = await orExit('start the worker', () =>
-  startWorker(runtime, runtime.infra.databaseUrl),
+  startWorker(runtime, config.databaseDirectUrl ?? runtime.infra.databaseUrl),
 );
 runtime.log.info({ concurrency: runtime.config.worker.concurrency }, 'worker started');
 
