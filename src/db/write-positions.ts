@@ -13,7 +13,7 @@ import type { RedisClientType } from '@redis/client';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import type { Pool } from './client.js';
-import { currentWalLsn } from './queries/replication.js';
+import { currentWalLsn, systemIdentifier } from './queries/replication.js';
 
 export interface WritePositions {
   /** After a commit that changed these users' data (never throws: the write has committed). */
@@ -54,8 +54,21 @@ export function createWritePositions(deps: {
   readonly log: Logger;
 }): WritePositions {
   const { redis, log } = deps;
-  const everyone = `${deps.prefix}:lsn:all`;
-  const keyOf = (userId: number) => `${deps.prefix}:lsn:user:${userId}`;
+  // Positions of one cluster: a new one (recreated, restored) starts its WAL again, and a
+  // position of the old one would send every read to the primary until it expired.
+  let cluster: Promise<string> | undefined;
+  const prefix = () => {
+    cluster ??= systemIdentifier(deps.primary).then(
+      (id) => `${deps.prefix}:lsn:${id}`,
+      (error) => {
+        cluster = undefined;
+        throw error;
+      },
+    );
+    return cluster;
+  };
+  const everyone = async () => `${await prefix()}:all`;
+  const keyOf = async (userId: number) => `${await prefix()}:user:${userId}`;
   const local = new LRUCache<string, bigint>({ max: 100_000, ttl: KEEP_SECONDS * 1000 });
   const raise = (key: string, lsn: bigint) => {
     if ((local.get(key) ?? 0n) < lsn) local.set(key, lsn);
@@ -72,13 +85,14 @@ export function createWritePositions(deps: {
     async recordAfterCommit(userIds) {
       if (userIds.size === 0) return;
       let lsn: bigint;
+      let keys: string[];
       try {
         lsn = await currentWalLsn(deps.primary);
+        keys = [await everyone(), ...(await Promise.all([...userIds].map(keyOf)))];
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'write position unknown');
         return;
       }
-      const keys = [everyone, ...[...userIds].map(keyOf)];
       for (const key of keys) raise(key, lsn);
       if (!redis) return;
       try {
@@ -93,7 +107,12 @@ export function createWritePositions(deps: {
     },
     async required(viewer) {
       if (!viewer) return 0n;
-      const key = viewer.role === 'admin' ? everyone : keyOf(viewer.id);
+      let key: string;
+      try {
+        key = viewer.role === 'admin' ? await everyone() : await keyOf(viewer.id);
+      } catch {
+        return undefined;
+      }
       const known = local.get(key) ?? 0n;
       if (!redis) return known;
       try {
