@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { type RunningApi, startApi } from '../../src/start-api.js';
 import { createTestDatabase } from './database.js';
 import { withHttp } from './http.js';
+import { databaseSettings } from './pooler.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: responses are untyped JSON, as a client sees them
 export type Json = any;
@@ -50,7 +51,7 @@ let userSeq = 0;
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}) {
   return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
+    ...databaseSettings(databaseUrl),
     JWT_SECRET: 'test-secret-test-secret-test-secret!',
     // Background jobs change rows behind a test's back; job tests turn the worker on.
     WORKER_ENABLED: 'false',

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { type RunningApi, startApi } from '../../src/start-api.js';
 import type { Json } from './app.js';
 import { type HttpServer, withHttp } from './http.js';
+import { databaseSettings } from './pooler.js';
 
 export interface Client {
   app: RunningApi;
@@ -29,7 +30,7 @@ export async function startApp(
   const app = await startApi(
     loadConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
+      ...databaseSettings(databaseUrl),
       JWT_SECRET: 'cache-test-secret-cache-test-secret',
       WORKER_ENABLED: 'false',
       // Most files sign up dozens of users from one address; the rate-limit tests turn it on.

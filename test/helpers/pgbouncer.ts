@@ -20,6 +20,7 @@ export const pgbouncerBin = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((
 );
 
 export interface OwnPgBouncer {
+  readonly port: number;
   /** `url` (a database on 127.0.0.1:5432) as reached through this PgBouncer. */
   through(url: string): string;
   stop(): Promise<void>;
@@ -42,7 +43,7 @@ export async function startPgBouncer(): Promise<OwnPgBouncer> {
       'unix_socket_dir =',
       'auth_type = any',
       'pool_mode = transaction',
-      'max_client_conn = 400',
+      'max_client_conn = 900',
       'default_pool_size = 20',
       'ignore_startup_parameters = statement_timeout,plan_cache_mode,jit,extra_float_digits',
       `logfile = ${path.join(dir, 'log')}`,
@@ -78,6 +79,7 @@ export async function startPgBouncer(): Promise<OwnPgBouncer> {
   }
   await probe.end();
   return {
+    port,
     through,
     async stop() {
       const pid = Number((await readFile(path.join(dir, 'pid'), 'utf8').catch(() => '')).trim());

@@ -1,6 +1,7 @@
 /** src/main.ts as a child process, through tsx (build.compiled-start.test.ts runs the build). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '../../src/free-port.js';
+import { databaseSettings } from './pooler.js';
 
 /** Starts src/main.ts on its own port and waits until it answers /health or exits. */
 export async function startServer(
@@ -14,7 +15,7 @@ export async function startServer(
       ...process.env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
-      DATABASE_URL: databaseUrl,
+      ...databaseSettings(databaseUrl),
       PORT: String(port),
       // The same secret as the in-process test app, so its tokens work here.
       JWT_SECRET: 'test-secret-test-secret-test-secret!',

@@ -1,5 +1,6 @@
 /** `npm run worker` as a child process, so a test can SIGKILL or SIGTERM it. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { databaseSettings } from './pooler.js';
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -12,7 +13,7 @@ export function spawnWorker(databaseUrl: string, env: Record<string, string> = {
     env: {
       ...process.env,
       NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
+      ...databaseSettings(databaseUrl),
       LOG_LEVEL: 'silent',
       CACHE_ENABLED: 'false',
       WORKER_POLL_INTERVAL_MS: '100',

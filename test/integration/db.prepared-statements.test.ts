@@ -29,7 +29,8 @@ async function withOneConnection<T>(
   env: Record<string, string>,
   fn: (guarded: GuardedSql) => Promise<T>,
 ): Promise<T> {
-  const config = testConfig(db.url, env);
+  // The pool is direct: the default DB_PREPARE, even when the suite's apps go through PgBouncer.
+  const config = testConfig(db.url, { DB_PREPARE: 'true', ...env });
   const pool = createPool(db.url, { ...config.db, poolMax: 1 }, 'ledgerline-prepare-test');
   try {
     return await fn(createGuard(pool, { permits: createPoolPermits(1, 1000) }));
