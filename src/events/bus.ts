@@ -183,7 +183,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
       let done = false;
       const listener: Listener = (event) => {
         queue.push(event);
-        options.metrics?.delivered.inc();
+        if (event.type !== 'resync') options.metrics?.delivered.inc();
         wake?.();
       };
       const end = () => {
