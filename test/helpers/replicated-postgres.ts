@@ -133,7 +133,10 @@ export async function startReplicatedPostgres(database: string): Promise<Replica
       return Number(row?.n ?? 0);
     },
     async remove() {
-      await Promise.all([primary.end(), replicaAdmin.end()]).catch(() => {});
+      // Bounded: a client still waiting on a server must not keep the servers running.
+      await Promise.all([primary.end({ timeout: 1 }), replicaAdmin.end({ timeout: 1 })]).catch(
+        () => {},
+      );
       for (const dataDir of [replicaDir, primaryDir]) {
         await as('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => {});
       }

@@ -35,9 +35,13 @@ beforeAll(async () => {
   reader = await startApp(pg.primaryUrl, env);
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([writer?.app.stop(), reader?.app.stop()]);
-  await pg?.remove();
-});
+  try {
+    await Promise.all([writer?.app.stop(), reader?.app.stop()]);
+  } finally {
+    // The servers of the test's own go, whatever happened to the apps.
+    await pg?.remove();
+  }
+}, 60_000);
 
 async function signUp(client: Client, email: string): Promise<string> {
   const { body } = await client.gql('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
