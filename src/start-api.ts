@@ -62,6 +62,7 @@ export async function startApi(
     if (database.embedded) await seedDemoIfEmpty(infra.pool, log);
     const app = createApp(infra, { jwtSecret, allowList, graphiqlAssets });
     infra.outbox.start();
+    infra.replicas?.set.start();
     const worker = config.worker.enabled
       ? await startWorker(createJobRuntime(infra), config.databaseDirectUrl ?? database.url)
       : undefined;

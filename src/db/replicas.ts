@@ -2,7 +2,8 @@
  * Read replicas (DATABASE_REPLICA_URLS): a pool for each, and a tracker that reads every
  * REPLICA_POLL_MS how far each has replayed, so choosing one for a read asks no server anything.
  * A replica further behind than REPLICA_MAX_LAG_MS, or failing, is out of rotation until it
- * catches up; with none in rotation reads go to the primary.
+ * catches up; with none in rotation reads go to the primary. Polling starts with `start()` (the
+ * API's start-up): a worker process records write positions but reads nothing here.
  *
  * Lag is 0 for a replica that has replayed the primary's position as of the same poll, and
  * otherwise the time since the last transaction it replayed committed: a paused or delayed
@@ -33,8 +34,8 @@ export interface ReplicaSet {
   /** The same, waiting up to `ms` (polls) for one to replay it. */
   waitFor(lsn: bigint, ms: number): Promise<Replica | undefined>;
   states(): ReplicaState[];
-  /** Resolves after the next completed poll (tests, and a start-up that wants fresh states). */
-  polled(): Promise<void>;
+  /** Starts polling the replicas (until then none is in rotation). */
+  start(): void;
   close(): Promise<void>;
 }
 
@@ -123,9 +124,13 @@ export function createReplicaSet(
       for (const wake of woken) wake();
     });
   };
-  const timer = setInterval(tick, config.replicas.pollMs);
-  timer.unref();
-  tick();
+  let timer: NodeJS.Timeout | undefined;
+  const start = () => {
+    if (timer || closed) return;
+    timer = setInterval(tick, config.replicas.pollMs);
+    timer.unref();
+    tick();
+  };
 
   const pick = (lsn: bigint): Replica | undefined => {
     for (let i = 0; i < replicas.length; i++) {
@@ -162,7 +167,7 @@ export function createReplicaSet(
         replayed,
         lagMs,
       })),
-    polled,
+    start,
     async close() {
       closed = true;
       clearInterval(timer);
