@@ -7,7 +7,7 @@ import type { CacheMetrics } from '../metrics.js';
 import { createEntityCache, type EntityCache, type EntityType } from './entities.js';
 import { cacheNamespace } from './namespace.js';
 import { type CacheStore, createCacheStore, type Epoch } from './store.js';
-import { createVersions, type Versions } from './versions.js';
+import { createVersions, type Invalidating, type Versions } from './versions.js';
 
 export interface Cache {
   readonly namespace: string;
@@ -16,11 +16,16 @@ export interface Cache {
   readonly entities: EntityCache;
 }
 
-/** What writers call: evicts changed entities everywhere (a no-op when caching is off). */
+/**
+ * What writers call after a commit: the changed entities are evicted and the changed users'
+ * answers (and every admin's) invalidated, everywhere (nothing when caching is off). See
+ * `Versions.invalidate` for `sent` and `done`.
+ */
 export interface Invalidation {
-  evictEntities(entries: readonly (readonly [EntityType, number])[]): Promise<void>;
-  /** A user's data changed outside a mutation (a job): their cached responses are stale. */
-  userDataChanged(userId: number): Promise<void>;
+  invalidate(changed: {
+    readonly entities: readonly (readonly [EntityType, number])[];
+    readonly users: ReadonlySet<number>;
+  }): Invalidating;
 }
 
 export async function createCache(
@@ -52,14 +57,17 @@ export async function createCache(
   return { namespace, store, versions, entities };
 }
 
+const nothing: Invalidating = { sent: true, done: Promise.resolve() };
+
 export function createInvalidation(cache: Cache | undefined): Invalidation {
   return {
-    async evictEntities(entries) {
-      if (!cache || entries.length === 0) return;
-      await cache.versions.evict(entries.map(([type, id]) => cache.entities.key(type, id)));
-    },
-    async userDataChanged(userId) {
-      await cache?.versions.bump([`user:${userId}`, 'global']);
+    invalidate({ entities, users }) {
+      if (!cache || (entities.length === 0 && users.size === 0)) return nothing;
+      const scopes = users.size > 0 ? [...[...users].map((id) => `user:${id}`), 'global'] : [];
+      return cache.versions.invalidate(
+        scopes,
+        entities.map(([type, id]) => cache.entities.key(type, id)),
+      );
     },
   };
 }

@@ -39,13 +39,11 @@ export interface CacheStore {
   /** Writes L1 at once and L2 in the background (never rejects). */
   set<T>(key: string, value: T, ttlMs: number, kind: CacheKind, sizeBytes?: number): void;
   setMany<T>(entries: readonly [string, T][], ttlMs: number, kind: CacheKind): void;
-  /** Removes keys from both levels; resolves once L2 answered or `timeoutMs` passed. */
-  delete(keys: readonly string[], timeoutMs?: number): Promise<void>;
   /**
-   * Removes keys from L2 in the epoch `runId`, trusted or not (a write made while this
-   * instance is suspended); throws when Redis does not answer.
+   * The Redis key of `key` in the epoch `runId`: invalidation (versions.ts) deletes entries in
+   * the same Redis command that bumps versions and tells the other instances.
    */
-  deleteIn(runId: string, keys: readonly string[], timeoutMs: number): Promise<void>;
+  sharedKey(key: string, runId: string): string;
   /** Drops keys from L1 only (another instance changed them). */
   evictLocal(keys: readonly string[]): void;
   /** Drops all of L1 (after missing invalidation messages). */
@@ -125,7 +123,9 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   const epoch: Epoch = options.epoch ?? { current: 'local', generation: 0 };
   /** Whether the cache may be used now (always, without Redis). */
   const usable = () => !l2 || epoch.current !== undefined;
-  const l2Key = (key: string) => `${key}#${epoch.current}`;
+  // Keyv's namespace is off (above): these are the keys as Redis has them.
+  const sharedKey = (key: string, runId: string) => `${key}#${runId}`;
+  const l2Key = (key: string) => sharedKey(key, epoch.current as string);
 
   function putLocal(key: string, value: unknown, ttlMs: number, sizeBytes = 256) {
     l1.set(key, { value }, { ttl: ttlMs, size: Math.max(1, sizeBytes) });
@@ -205,21 +205,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
         (error) => report('set', error),
       );
     },
-    async delete(keys, deleteTimeoutMs = timeout) {
-      store.evictLocal(keys);
-      if (!l2 || keys.length === 0 || !usable()) return;
-      try {
-        await withTimeout(l2.deleteMany(keys.map(l2Key)), deleteTimeoutMs);
-        metrics.evictions.inc({ level: 'l2' }, keys.length);
-      } catch (error) {
-        report('delete', error);
-      }
-    },
-    async deleteIn(runId, keys, deleteTimeoutMs) {
-      store.evictLocal(keys);
-      if (!l2 || keys.length === 0) return;
-      await withTimeout(l2.deleteMany(keys.map((key) => `${key}#${runId}`)), deleteTimeoutMs);
-    },
+    sharedKey,
     evictLocal(keys) {
       for (const key of keys) l1.delete(key);
     },

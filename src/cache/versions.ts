@@ -38,11 +38,23 @@ export interface Versions {
   sync(): Promise<boolean>;
   /** The current version of a scope; undefined when it cannot be known (do not use the cache). */
   current(scope: string): Promise<number | undefined>;
-  /** Bumps scopes, here and (through Redis) on every instance; resolves when done or timed out. */
+  /**
+   * Invalidates what a write changed, here and (through Redis) on every instance: bumps
+   * `scopes` and deletes the entity `keys`, in one Redis command that also tells the other
+   * instances. When `sent`, that command is on the shared connection as this returns, so a
+   * command sent on it afterwards (a live event's PUBLISH) reaches Redis after it; while this
+   * instance is suspended it is not, and only `done` orders what follows. `done` settles when
+   * Redis has answered or the wait timed out; it never rejects.
+   */
+  invalidate(scopes: readonly string[], keys: readonly string[]): Invalidating;
+  /** Bumps scopes (`invalidate` with no entity keys); resolves when done or timed out. */
   bump(scopes: readonly string[]): Promise<void>;
-  /** Deletes entity keys here and on every instance. */
-  evict(keys: readonly string[]): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface Invalidating {
+  readonly sent: boolean;
+  readonly done: Promise<void>;
 }
 
 interface Message {
@@ -63,6 +75,36 @@ export interface VersionsOptions {
   readonly metrics: CacheMetrics;
   readonly log: Logger;
 }
+
+/**
+ * One invalidation, atomically: INCR each scope's version (KEYS[1..n]), DEL the entity keys
+ * (KEYS[n+1..]) and PUBLISH the new versions and the evicted keys to the other instances.
+ * ARGV: channel, instance, epoch, n, the n scope names, the entity keys as the instances know
+ * them. Returns the new versions in scope order. One command, so a write's live events can
+ * go out right behind it on the same connection (db/unit-of-work.ts) without waiting for it.
+ */
+const INVALIDATE = `
+local n = tonumber(ARGV[4])
+local versions = {}
+local result = {}
+for i = 1, n do
+  local version = redis.call('INCR', KEYS[i])
+  versions[ARGV[4 + i]] = version
+  result[i] = version
+end
+local message = { from = ARGV[2], epoch = ARGV[3] }
+if n > 0 then message.versions = versions end
+if #KEYS > n then
+  local evict = {}
+  for i = n + 1, #KEYS do
+    redis.call('DEL', KEYS[i])
+    evict[#evict + 1] = ARGV[4 + i]
+  end
+  message.evict = evict
+end
+redis.call('PUBLISH', ARGV[1], cjson.encode(message))
+return result
+`;
 
 /** Mirrored versions are re-read from Redis at least this often, should a message be lost. */
 const MIRROR_TTL_MS = 30_000;
@@ -152,8 +194,7 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
           pending.clear();
           pendingEvictions.clear();
           try {
-            await bumpIn(runId, scopes);
-            await evictIn(runId, evictions);
+            await invalidateIn(runId, scopes, evictions);
           } catch (error) {
             for (const scope of scopes) pending.add(scope);
             for (const key of evictions) pendingEvictions.add(key);
@@ -222,39 +263,29 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     await withTimeout(listen, 2000).catch(() => {});
   }
 
-  async function publish(message: Omit<Message, 'from' | 'epoch'>, runId = epoch.current) {
-    if (!redis || runId === undefined) return;
-    try {
-      await withTimeout(
-        redis.publish(channel, JSON.stringify({ ...message, from: instance, epoch: runId })),
-        writeTimeoutMs,
-      );
-    } catch {
-      fail('publish');
-    }
-  }
-
-  /** INCRs `scopes` in the epoch `runId` and tells the instances there; throws on failure. */
-  async function bumpIn(runId: string, scopes: readonly string[]): Promise<void> {
-    if (!redis || scopes.length === 0) return;
-    const versions: Record<string, number> = {};
-    for (const scope of scopes) {
-      versions[scope] = await withTimeout(redis.incr(versionKey(scope, runId)), writeTimeoutMs);
-    }
-    await withTimeout(
-      redis.publish(channel, JSON.stringify({ versions, from: instance, epoch: runId })),
-      writeTimeoutMs,
-    );
-  }
-
-  /** Deletes entity keys in the epoch `runId` and tells the instances there; throws on failure. */
-  async function evictIn(runId: string, keys: readonly string[]): Promise<void> {
-    if (!redis || keys.length === 0) return;
-    await store.deleteIn(runId, keys, writeTimeoutMs);
-    await withTimeout(
-      redis.publish(channel, JSON.stringify({ evict: keys, from: instance, epoch: runId })),
-      writeTimeoutMs,
-    );
+  /**
+   * Invalidates in the epoch `runId` (the INVALIDATE script); the command is sent before this
+   * returns. Rejects on failure.
+   */
+  function invalidateIn(
+    runId: string,
+    scopes: readonly string[],
+    keys: readonly string[],
+  ): Promise<void> {
+    if (!redis || (scopes.length === 0 && keys.length === 0)) return Promise.resolve();
+    const reply = redis.eval(INVALIDATE, {
+      keys: [
+        ...scopes.map((scope) => versionKey(scope, runId)),
+        ...keys.map((key) => store.sharedKey(key, runId)),
+      ],
+      arguments: [channel, instance, runId, String(scopes.length), ...scopes, ...keys],
+    });
+    return withTimeout(reply, writeTimeoutMs).then((versions) => {
+      if (keys.length > 0) metrics.evictions.inc({ level: 'l2' }, keys.length);
+      // Versions of another epoch (a write while suspended) are not this instance's to mirror.
+      if (runId !== epoch.current) return;
+      for (const [i, scope] of scopes.entries()) raise(scope, Number((versions as number[])[i]));
+    });
   }
 
   /**
@@ -269,10 +300,7 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     try {
       const info = await withTimeout(redis.info('server'), writeTimeoutMs);
       const runId = /run_id:(\w+)/.exec(info)?.[1];
-      if (runId) {
-        await bumpIn(runId, scopes);
-        await evictIn(runId, keys);
-      }
+      if (runId) await invalidateIn(runId, scopes, keys);
     } catch {
       fail('bump');
     }
@@ -307,6 +335,29 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
     return next;
   }
 
+  function invalidate(scopes: readonly string[], keys: readonly string[]): Invalidating {
+    if (scopes.length > 0) metrics.invalidations.inc({ kind: 'version' }, scopes.length);
+    if (keys.length > 0) metrics.invalidations.inc({ kind: 'entity' }, keys.length);
+    store.evictLocal(keys);
+    if (!redis) {
+      for (const scope of scopes) raise(scope, (mirror.get(scope) ?? floor.get(scope) ?? 0) + 1);
+      return { sent: true, done: Promise.resolve() };
+    }
+    // Suspended: nothing here is served from the cache (re-establishing drops it all), but
+    // other instances' answers must still learn of the write. Only Redis hands out version
+    // numbers: one made up here could be reached later by another instance's INCR, for other
+    // data.
+    const runId = epoch.current;
+    if (runId === undefined) return { sent: false, done: whileSuspended(scopes, keys) };
+    const done = invalidateIn(runId, scopes, keys).catch(() => {
+      fail('bump');
+      for (const scope of scopes) pending.add(scope);
+      for (const key of keys) pendingEvictions.add(key);
+      untrust('an invalidation did not reach Redis');
+    });
+    return { sent: true, done };
+  }
+
   return {
     async sync() {
       if (!redis) return true;
@@ -333,55 +384,8 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
       raise(scope, version);
       return version;
     },
-    async bump(scopes) {
-      const versions: Record<string, number> = {};
-      const suspended: string[] = [];
-      // The scopes' INCRs go out together: one round trip to Redis, not one per scope.
-      const incrs: Promise<void>[] = [];
-      for (const scope of scopes) {
-        metrics.invalidations.inc({ kind: 'version' });
-        if (!redis) {
-          const next = (mirror.get(scope) ?? floor.get(scope) ?? 0) + 1;
-          raise(scope, next);
-          versions[scope] = next;
-          continue;
-        }
-        // Suspended: nothing here is served from the cache (re-establishing drops it all), but
-        // other instances' answers must still learn of the write.
-        if (epoch.current === undefined) {
-          suspended.push(scope);
-          continue;
-        }
-        // Only Redis hands out version numbers: one made up here could be reached later by
-        // another instance's INCR, for other data.
-        incrs.push(
-          withTimeout(redis.incr(versionKey(scope)), writeTimeoutMs).then(
-            (next) => {
-              raise(scope, next);
-              versions[scope] = next;
-            },
-            () => {
-              fail('bump');
-              pending.add(scope);
-              untrust('a version bump did not reach Redis');
-            },
-          ),
-        );
-      }
-      await Promise.all(incrs);
-      if (Object.keys(versions).length > 0) await publish({ versions });
-      if (suspended.length > 0) await whileSuspended(suspended, []);
-    },
-    async evict(keys) {
-      metrics.invalidations.inc({ kind: 'entity' }, keys.length);
-      if (redis && epoch.current === undefined) {
-        store.evictLocal(keys);
-        await whileSuspended([], keys);
-        return;
-      }
-      await store.delete(keys, writeTimeoutMs);
-      await publish({ evict: [...keys] });
-    },
+    invalidate,
+    bump: (scopes) => invalidate(scopes, []).done,
     async stop() {
       stopped = true;
       clearTimeout(retryTimer);

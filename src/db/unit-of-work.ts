@@ -17,8 +17,15 @@ export interface CountedUnitOfWork extends UnitOfWork<Executor> {
 /** What applies a command's changes: the cache's invalidation and the job outbox's relay. */
 export interface AfterCommit {
   readonly invalidation: {
-    evictEntities(entries: Changes['entities']): Promise<void>;
-    userDataChanged(userId: number): Promise<void>;
+    /**
+     * Evicts the changed entities and invalidates the changed users' answers everywhere. When
+     * `sent`, its Redis command is already on the connection events are published on (Redis
+     * runs them in order); `done` settles when it has been answered, and never rejects.
+     */
+    invalidate(changes: Pick<Changes, 'entities' | 'users'>): {
+      readonly sent: boolean;
+      readonly done: Promise<void>;
+    };
   };
   readonly outbox: { nudge(): void };
   /** Where live subscribers hear committed writes (events/bus.ts); none: nobody listens. */
@@ -35,13 +42,14 @@ export function createUnitOfWork(db: RequestDb, deps: AfterCommit): CountedUnitO
     if (changes.jobs) deps.outbox.nudge();
     // Before the invalidation: a read that sees the new cache versions sees this position too.
     await deps.positions?.recordAfterCommit(changes.users);
-    // Together: each is a round trip to Redis, and none depends on another.
-    await Promise.all([
-      deps.invalidation.evictEntities(changes.entities),
-      ...[...changes.users].map((user) => deps.invalidation.userDataChanged(user)),
-    ]);
-    // After the invalidation: a subscriber that reads on an event reads fresh answers.
+    const invalidating = deps.invalidation.invalidate(changes);
+    // After the invalidation: a subscriber that reads on an event reads fresh answers. Redis
+    // runs one connection's commands in order, so once the invalidation is sent the events go
+    // out behind it at once, without waiting for its answer (a round trip through both event
+    // loops under load).
+    if (!invalidating.sent) await invalidating.done;
     for (const event of changes.events) deps.events?.publish(event);
+    await invalidating.done;
   }
   async function run<T>(
     work: (db: Executor, changed: ReturnType<typeof collectChanges>['changed']) => Promise<T>,

@@ -4,6 +4,7 @@
  * client: a write on one instance reaches a subscriber on the other, another user's subscriber
  * hears nothing, and a chat message's job and an export stream their states in order, then end.
  */
+import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -121,6 +122,50 @@ describe('subscriptions over SSE', () => {
       }
       stream.close();
     }
+  }, 60_000);
+
+  it("a write's invalidation is one Redis command, and its event is published right behind it", async () => {
+    const ann = await signUp(a, 'live-order@example.com');
+    const stream = await subscribe(b, EXPENSE_CHANGED, {}, ann);
+    const prefix = a.app.infra.sharedPrefix;
+    // MONITOR lists commands in the order Redis runs them, from every connection.
+    const monitor = createClient({ url: REDIS.REDIS_URL });
+    await monitor.connect();
+    const seen: string[] = [];
+    await monitor.monitor((line) => {
+      if (line.includes(prefix)) seen.push(line);
+    });
+    try {
+      await a.gql(
+        CREATE_EXPENSE,
+        { input: { amount: '2.00', description: 'ordered', categoryId: null } },
+        ann,
+      );
+      expect((await stream.next())?.data.expenseChanged.kind).toBe('CREATED');
+    } finally {
+      stream.close();
+      monitor.destroy();
+    }
+    // A script's own commands are listed too, as from "lua".
+    const parsed = seen.map((line) => ({
+      byScript: line.includes(' lua] '),
+      command: /\] "(\w+)" "([^"]*)"/.exec(line)?.slice(1) ?? [],
+    }));
+    const event = parsed.findIndex(
+      ({ command }) => command[0] === 'PUBLISH' && command[1]?.startsWith(`${prefix}:events:`),
+    );
+    expect(event).toBeGreaterThan(0);
+    const before = parsed.slice(0, event);
+    // The last command sent before the event's: the invalidation script, which bumped the
+    // user's version and told the other instances (its PUBLISH ran before the event's).
+    const sent = before.findLastIndex(({ byScript }) => !byScript);
+    expect(before[sent]?.command[0]).toBe('EVAL');
+    const script = before.slice(sent + 1);
+    expect(script.map(({ command }) => command[0])).toEqual(['INCR', 'INCR', 'PUBLISH']);
+    expect(script.at(-1)?.command[1]).toBe(`${prefix}:invalidate`);
+    expect(parsed.filter(({ byScript, command }) => !byScript && command[0] === 'INCR')).toEqual(
+      [],
+    );
   }, 60_000);
 
   it("a chat message's job streams its states in order from any instance, then the stream ends", async () => {
