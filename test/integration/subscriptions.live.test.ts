@@ -8,7 +8,7 @@ import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, startApp } from '../helpers/cache-app.js';
 import { createTestDatabase } from '../helpers/database.js';
-import { CREATE_EXPENSE } from '../helpers/operations.js';
+import { CREATE_CATEGORY, CREATE_EXPENSE } from '../helpers/operations.js';
 import { subscribe, untilComplete } from '../helpers/sse.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -121,6 +121,42 @@ describe('subscriptions over SSE', () => {
         if (change.kind === 'CREATED') heard.add(change.expense.id);
       }
       stream.close();
+    }
+  }, 60_000);
+
+  it('deleting a category is heard as an update of each of its expenses, now uncategorized', async () => {
+    const ann = await signUp(a, 'live-category@example.com');
+    const category = await a.gql(CREATE_CATEGORY, { input: { name: 'Fleeting' } }, ann);
+    const categoryId = category.body.data.createCategory.category.id;
+    const ids: string[] = [];
+    for (const description of ['first filed', 'second filed']) {
+      const created = await a.gql(
+        CREATE_EXPENSE,
+        { input: { amount: '3.00', description, categoryId } },
+        ann,
+      );
+      ids.push(created.body.data.createExpense.expense.id);
+    }
+    const stream = await subscribe(
+      b,
+      'subscription { expenseChanged { kind expense { id categorySource category { id } } } }',
+      {},
+      ann,
+    );
+    const deleted = await a.gql(
+      'mutation($id: ID!) { deleteCategory(input: { id: $id }) { deletedId } }',
+      { id: categoryId },
+      ann,
+    );
+    expect(deleted.body.errors).toBeUndefined();
+    const heard = [(await stream.next())?.data, (await stream.next())?.data];
+    stream.close();
+    expect(heard.map((event) => event?.expenseChanged.expense.id).sort()).toEqual([...ids].sort());
+    for (const event of heard) {
+      expect(event?.expenseChanged).toMatchObject({
+        kind: 'UPDATED',
+        expense: { categorySource: 'UNCATEGORIZED', category: null },
+      });
     }
   }, 60_000);
 

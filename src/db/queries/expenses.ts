@@ -478,13 +478,12 @@ export async function uncategorizeExpenses(
   db: Executor,
   userId: number,
   categoryId: number,
-): Promise<string[]> {
-  const rows = await db
+): Promise<{ id: number; expenseDate: string }[]> {
+  return db
     .update(expenses)
     .set({ categorySource: 'UNCATEGORIZED', updatedAt: sql`now()` })
     .where(and(eq(expenses.categoryId, categoryId), eq(expenses.userId, userId)))
-    .returning({ expenseDate: expenses.expenseDate });
-  return rows.map((row) => row.expenseDate);
+    .returning({ id: expenses.id, expenseDate: expenses.expenseDate });
 }
 
 /** One expense by id, whoever owns it (the worker's read); undefined when it is gone. */

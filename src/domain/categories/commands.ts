@@ -120,14 +120,19 @@ export async function deleteCategory(
 ): Promise<number> {
   const id = requireId(globalId, 'Category', 'id');
   const deleted = await deps.uow.transaction(async (tx, changed) => {
-    const days = await uncategorizeExpenses(tx, viewer.id, id);
+    const uncategorized = await uncategorizeExpenses(tx, viewer.id, id);
     const removed = await deleteCategoryRow(tx, viewer.id, id);
     if (!removed) return false;
+    const days = uncategorized.map((expense) => expense.expenseDate);
     await expensesChanged(tx, viewer.id, days, deps.rollupDebounceMs);
     changed.user(viewer.id);
     changed.jobs();
     changed.entity(['category', id]);
     changed.entity(['keywords', id]);
+    // Its expenses are uncategorized now: their live subscribers hear each of them change.
+    for (const expense of uncategorized) {
+      changed.event({ type: 'expense', userId: viewer.id, kind: 'UPDATED', expenseId: expense.id });
+    }
     return true;
   });
   if (!deleted) throw notFound('Category');
