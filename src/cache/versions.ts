@@ -41,10 +41,11 @@ export interface Versions {
   /**
    * Invalidates what a write changed, here and (through Redis) on every instance: bumps
    * `scopes` and deletes the entity `keys`, in one Redis command that also tells the other
-   * instances. When `sent`, that command is on the shared connection as this returns, so a
-   * command sent on it afterwards (a live event's PUBLISH) reaches Redis after it; while this
-   * instance is suspended it is not, and only `done` orders what follows. `done` settles when
-   * Redis has answered or the wait timed out; it never rejects.
+   * instances. When `sent`, that command is on the shared connection as this returns (or has
+   * already been refused, the connection being down), so a command sent on it afterwards (a
+   * live event's PUBLISH) reaches Redis after it; while this instance is suspended it is not,
+   * and only `done` orders what follows. `done` settles when Redis has answered or the wait
+   * timed out; it never rejects.
    */
   invalidate(scopes: readonly string[], keys: readonly string[]): Invalidating;
   /** Bumps scopes (`invalidate` with no entity keys); resolves when done or timed out. */
@@ -247,12 +248,15 @@ export async function createVersions(options: VersionsOptions): Promise<Versions
           } catch {
             return;
           }
-          if (message.from === instance || message.epoch !== epoch.current) return;
+          if (message.epoch !== epoch.current) return;
+          // This instance's own messages too: a client that hears a write's event may ask here
+          // before the invalidation's answer has come back on the other connection, and sync()
+          // waits for this channel only. Raising a version and evicting again are harmless.
           for (const [scope, version] of Object.entries(message.versions ?? {})) {
             if (typeof version === 'number') raise(scope, version);
           }
           if (Array.isArray(message.evict)) store.evictLocal(message.evict);
-          metrics.invalidations.inc({ kind: 'remote' });
+          if (message.from !== instance) metrics.invalidations.inc({ kind: 'remote' });
         }),
       )
       .then(() => {

@@ -160,6 +160,34 @@ describe('subscriptions over SSE', () => {
     }
   }, 60_000);
 
+  it('a client that refetches on an event reads the write on the writing instance, even before Redis has answered its invalidation there', async () => {
+    const ann = await signUp(a, 'live-refetch@example.com');
+    const COUNT = '{ viewer { expenses(first: 10) { totalCount } } }';
+    await a.gql(COUNT, {}, ann);
+    expect((await a.gql(COUNT, {}, ann)).cache).toBe('HIT');
+    const stream = await subscribe(b, EXPENSE_CHANGED, {}, ann);
+    // A long reply ahead of the write's on A's Redis connection: the answer to its invalidation
+    // comes only after it, while the event (and A's invalidation channel) go on at once.
+    const redis = a.app.infra.redis as NonNullable<typeof a.app.infra.redis>;
+    const big = `${a.app.infra.sharedPrefix}:test:long-reply`;
+    await redis.set(big, 'x'.repeat(64 * 1024 * 1024));
+    try {
+      const longReply = redis.get(big);
+      const write = a.gql(
+        CREATE_EXPENSE,
+        { input: { amount: '5.00', description: 'refetched', categoryId: null } },
+        ann,
+      );
+      expect((await stream.next())?.data.expenseChanged.kind).toBe('CREATED');
+      const refetched = await a.gql(COUNT, {}, ann);
+      expect(refetched.body.data.viewer.expenses.totalCount).toBe(1);
+      await Promise.all([write, longReply]);
+    } finally {
+      stream.close();
+      await redis.del(big);
+    }
+  }, 60_000);
+
   it("a write's invalidation is one Redis command, and its event is published right behind it", async () => {
     const ann = await signUp(a, 'live-order@example.com');
     const stream = await subscribe(b, EXPENSE_CHANGED, {}, ann);
@@ -171,37 +199,45 @@ describe('subscriptions over SSE', () => {
     await monitor.monitor((line) => {
       if (line.includes(prefix)) seen.push(line);
     });
+    let expenseId = '';
     try {
-      await a.gql(
+      const created = await a.gql(
         CREATE_EXPENSE,
         { input: { amount: '2.00', description: 'ordered', categoryId: null } },
         ann,
       );
+      expenseId = created.body.data.createExpense.expense.id;
       expect((await stream.next())?.data.expenseChanged.kind).toBe('CREATED');
     } finally {
       stream.close();
       monitor.destroy();
     }
-    // A script's own commands are listed too, as from "lua".
+    const rowId = Buffer.from(expenseId, 'base64').toString().split(':')[1];
+    // `<time> [<db> <client>] "<COMMAND>" "<first argument>" …`; a script's own commands are
+    // listed too, right after it, from "lua".
     const parsed = seen.map((line) => ({
-      byScript: line.includes(' lua] '),
+      client: /\[\d+ ([^\]]+)\]/.exec(line)?.[1],
       command: /\] "(\w+)" "([^"]*)"/.exec(line)?.slice(1) ?? [],
+      line,
     }));
     const event = parsed.findIndex(
-      ({ command }) => command[0] === 'PUBLISH' && command[1]?.startsWith(`${prefix}:events:`),
+      ({ command, line }) =>
+        command[0] === 'PUBLISH' &&
+        command[1]?.startsWith(`${prefix}:events:`) &&
+        line.includes(`\\"expenseId\\":${rowId}}`),
     );
     expect(event).toBeGreaterThan(0);
-    const before = parsed.slice(0, event);
-    // The last command sent before the event's: the invalidation script, which bumped the
+    const writer = parsed[event]?.client;
+    // The writer's last command before the event's: the invalidation script, which bumped the
     // user's version and told the other instances (its PUBLISH ran before the event's).
-    const sent = before.findLastIndex(({ byScript }) => !byScript);
-    expect(before[sent]?.command[0]).toBe('EVAL');
-    const script = before.slice(sent + 1);
+    const sent = parsed.slice(0, event).findLastIndex(({ client }) => client === writer);
+    expect(parsed[sent]?.command[0]).toBe('EVAL');
+    const script = parsed.slice(sent + 1, event).filter(({ client }) => client === 'lua');
     expect(script.map(({ command }) => command[0])).toEqual(['INCR', 'INCR', 'PUBLISH']);
     expect(script.at(-1)?.command[1]).toBe(`${prefix}:invalidate`);
-    expect(parsed.filter(({ byScript, command }) => !byScript && command[0] === 'INCR')).toEqual(
-      [],
-    );
+    expect(
+      parsed.filter(({ client, command }) => client !== 'lua' && command[0] === 'INCR'),
+    ).toEqual([]);
   }, 60_000);
 
   it("a chat message's job streams its states in order from any instance, then the stream ends", async () => {
