@@ -86,7 +86,13 @@ export async function expenseFromMessage(
     await setJobResult(tx, job.jobRecordId, { expenseDbId: expense.id });
     changed.user(job.userId);
     changed.jobs();
-    changed.event({ type: 'expense', userId: job.userId, kind: 'CREATED', expenseId: expense.id });
+    changed.event({
+      type: 'expense',
+      userId: job.userId,
+      kind: 'CREATED',
+      expenseId: expense.id,
+      created: expense,
+    });
     return expense.id;
   });
 }

@@ -102,7 +102,13 @@ async function createAll(
       changed.jobs();
     }
     for (const row of inserted) {
-      changed.event({ type: 'expense', userId: viewer.id, kind: 'CREATED', expenseId: row.id });
+      changed.event({
+        type: 'expense',
+        userId: viewer.id,
+        kind: 'CREATED',
+        expenseId: row.id,
+        created: row,
+      });
     }
     return inserted;
   });

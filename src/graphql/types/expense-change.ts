@@ -18,7 +18,15 @@ interface ExpenseChange {
   readonly userId: number;
   /** The event as the bus delivered it: one object for every stream of the process. */
   readonly source: object;
+  /** A creation's row, from the event, when this stream has told nothing of the expense yet. */
+  readonly created: ExpenseRow | undefined;
 }
+
+/**
+ * Expenses a stream has told of recently: a creation heard after another event of the same
+ * expense (published late) is read like an update, never shown as the older row it carries.
+ */
+const TOLD_PER_STREAM = 1000;
 
 /**
  * One read of the changed expense per event and process, however many of the user's streams
@@ -39,6 +47,7 @@ const ExpenseChangeRef = builder.objectRef<ExpenseChange>('ExpenseChange').imple
       description: 'The expense as it is now; null once deleted.',
       resolve: async (change, _args, ctx) => {
         if (change.kind === 'DELETED') return null;
+        if (change.created) return change.created.userId === change.userId ? change.created : null;
         let read = reads.get(change.source);
         if (!read) {
           read = findExpensesByIds(ctx.live().sql, [change.expenseId]).then(([row]) => row);
@@ -63,12 +72,23 @@ builder.subscriptionField('expenseChanged', (t) =>
     description: "The viewer's own expenses as they change, on any instance.",
     subscribe: (_root, _args, ctx) => {
       const viewer = requireViewer(ctx);
-      return eventStream(ctx, expensesTopic(viewer.id), viewer.id, (event) =>
+      // A Set, oldest first, rather than an LRU cache: that allocates its capacity up front, for
+      // each of thousands of open streams.
+      const told = new Set<number>();
+      return eventStream(ctx, expensesTopic(viewer.id), viewer.id, (event) => {
         // The topic is the viewer's own; the check keeps it so whatever reaches it.
-        event.type === 'expense' && event.userId === viewer.id
-          ? { kind: event.kind, expenseId: event.expenseId, userId: event.userId, source: event }
-          : undefined,
-      );
+        if (event.type !== 'expense' || event.userId !== viewer.id) return undefined;
+        const fresh = event.kind === 'CREATED' && !told.has(event.expenseId);
+        told.add(event.expenseId);
+        if (told.size > TOLD_PER_STREAM) told.delete(told.values().next().value as number);
+        return {
+          kind: event.kind,
+          expenseId: event.expenseId,
+          userId: event.userId,
+          source: event,
+          created: fresh ? (event.created as ExpenseRow | undefined) : undefined,
+        };
+      });
     },
     resolve: (change) => change,
   }),
