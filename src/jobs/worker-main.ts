@@ -1,5 +1,6 @@
 /** `npm run worker`: a job worker on its own (scale it apart from the API). Needs DATABASE_URL. */
 import { configOrExit, orExit, parseCli } from '../cli.js';
+import type { Logger } from '../logger.js';
 import { REPEATED_SIGNAL_MS } from '../signals.js';
 import { startTracing } from '../telemetry.js';
 import { createStandaloneRuntime } from './runtime.js';
@@ -18,24 +19,32 @@ if (!config.databaseUrl) {
   console.error('Configuration error: DATABASE_URL must be set to run a worker on its own');
   process.exit(2);
 }
-const tracing = await startTracing(config.telemetry);
-const runtime = await orExit('start the worker', () => createStandaloneRuntime(config));
-const worker = await orExit('start the worker', () =>
-  startWorker(runtime, config.databaseDirectUrl ?? runtime.infra.databaseUrl),
-);
-runtime.log.info({ concurrency: runtime.config.worker.concurrency }, 'worker started');
-
+const databaseUrl = config.databaseUrl;
+// Started before the signal handlers are in place would leave a window in which graphile-worker
+// already runs jobs but a SIGTERM kills the process outright (the fault tests hit it on a busy
+// machine): the handlers come first, and a signal during start-up drains once it is up.
+const ready = (async () => {
+  const tracing = await startTracing(config.telemetry);
+  const runtime = await orExit('start the worker', () => createStandaloneRuntime(config));
+  const worker = await orExit('start the worker', () =>
+    startWorker(runtime, config.databaseDirectUrl ?? databaseUrl),
+  );
+  return { tracing, runtime, worker };
+})();
+/** Set once started: a second signal during start-up exits without a log line. */
+let log: Logger | undefined;
 let stopping = false;
 let firstSignalAt = 0;
 async function shutdown(signal: string) {
   if (stopping) {
     // npm relaying a Ctrl-C the terminal also sent us repeats the first signal.
     if (performance.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
-    runtime.log.warn({ signal }, 'second signal: exiting now');
+    log?.warn({ signal }, 'second signal: exiting now');
     process.exit(1);
   }
   stopping = true;
   firstSignalAt = performance.now();
+  const { tracing, runtime, worker } = await ready;
   runtime.log.info({ signal }, 'worker stopping: no new jobs, finishing running ones');
   await worker.stop();
   await runtime.close();
@@ -44,3 +53,7 @@ async function shutdown(signal: string) {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+const { runtime } = await ready;
+log = runtime.log;
+runtime.log.info({ concurrency: runtime.config.worker.concurrency }, 'worker started');
